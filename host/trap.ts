@@ -1,0 +1,47 @@
+// Names the way a guest call failed, so counters and logs can tell an infinite
+// loop from a bad pointer. V8 reports wasm traps as RuntimeError with fixed
+// messages; stack exhaustion is a RangeError.
+
+export const TRAP_KINDS = [
+  'unreachable',
+  'out_of_bounds',
+  'stack_overflow',
+  'divide_by_zero',
+  'integer_overflow',
+  'invalid_conversion',
+  'indirect_call',
+  'fuel',
+  'abort',
+  'other',
+] as const;
+export type TrapKind = (typeof TRAP_KINDS)[number];
+
+/** Thrown by the host's `env.abort` import: carries the guest's own message. */
+export class GuestAbort extends Error {
+  constructor(readonly guestMessage: string, readonly file: string, readonly line: number, readonly column: number) {
+    super(`guest aborted: ${guestMessage}${file ? ` at ${file}:${line}:${column}` : ''}`);
+    this.name = 'GuestAbort';
+  }
+}
+
+/** Thrown when a metered guest exhausts its fuel. */
+export class FuelExhausted extends Error {
+  constructor() {
+    super('guest ran out of fuel (CPU budget per packet exceeded)');
+    this.name = 'FuelExhausted';
+  }
+}
+
+export function classifyTrap(e: unknown): TrapKind {
+  if (e instanceof GuestAbort) return 'abort';
+  if (e instanceof FuelExhausted) return 'fuel';
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'stack_overflow';
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/unreachable/i.test(msg)) return 'unreachable';
+  if (/out of bounds|memory access/i.test(msg)) return 'out_of_bounds';
+  if (/divide by zero|remainder by zero/i.test(msg)) return 'divide_by_zero';
+  if (/integer overflow/i.test(msg)) return 'integer_overflow';
+  if (/invalid conversion|float unrepresentable/i.test(msg)) return 'invalid_conversion';
+  if (/table|signature mismatch|null function/i.test(msg)) return 'indirect_call';
+  return 'other';
+}
