@@ -62,3 +62,16 @@ export const DEFAULT_FRAME_SIZE = 2048;
 export function memoryPages(heapPages: number): number {
   return MEMORY_BASE_PAGES + heapPages;
 }
+
+/**
+ * Functions the host provides in the `wx` import namespace, with their wasm
+ * signatures. Deploy-time validation refuses any other `wx` import.
+ * - log(level, ptr, len): a UTF-8 message, rate-limited by the host.
+ * - map_declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) -> i32:
+ *   finds or allocates the named map in the maps region and returns its base
+ *   address (negative: an error code, see docs/maps.md).
+ */
+export const HOST_FUNCTIONS: Readonly<Record<string, { params: readonly ('i32' | 'i64')[]; results: readonly ('i32' | 'i64')[] }>> = {
+  log: { params: ['i32', 'i32', 'i32'], results: [] },
+  map_declare: { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: ['i32'] },
+};
