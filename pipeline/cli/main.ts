@@ -1,0 +1,41 @@
+// `wasmxdp` entry point: dispatches a command and turns every error into one
+// clear line on stderr with a non-zero exit code.
+
+import { isWasmxdpError } from '../../host/errors.js';
+import { buildCommand } from './commands/build.js';
+import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
+
+type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  build: { run: buildCommand, summary: 'compile an AssemblyScript handler to a guest module' },
+  run: { run: runCommand, summary: 'run a handler over a capture (--pcap) or a live interface (--iface)' },
+  inspect: { run: inspectCommand, summary: 'show a module\'s ABI version, imports, exports, size and provenance' },
+};
+
+export const MAIN_HELP = `Usage: wasmxdp <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(9)} ${v.summary}`).join('\n')}
+
+Run 'wasmxdp <command> --help' for a command's options.`;
+
+export async function main(argv: string[], print = (s: string) => console.log(s), printErr = (s: string) => console.error(s)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') { print(MAIN_HELP); return name ? 0 : 2; }
+  const cmd = COMMANDS[name];
+  if (!cmd) { printErr(`wasmxdp: unknown command '${name}' (see 'wasmxdp --help')`); return 2; }
+  try {
+    return await cmd.run(rest, print);
+  } catch (e) {
+    if (isWasmxdpError(e)) {
+      printErr(`wasmxdp ${name}: ${e.message}`);
+      return e.code === 'E_USAGE' ? 2 : 1;
+    }
+    printErr(`wasmxdp ${name}: unexpected error: ${(e as Error)?.message ?? String(e)}`);
+    if (process.env.WASMXDP_DEBUG) printErr((e as Error)?.stack ?? '');
+    else printErr('(set WASMXDP_DEBUG=1 for the stack trace, and please report it)');
+    return 1;
+  }
+}
