@@ -11,3 +11,8 @@ export {
   PcapngWriter, writePcapng, encodePcapng, encodeSectionHeader, encodeEnhancedPacket,
   type PcapngWriteOptions, type PcapngInterface,
 } from './pcapng-writer.js';
+export { readCapture, openCapture } from './open.js';
+export type { Capture, CaptureFormat, ReadOptions } from './capture.js';
+export { ClassicPcap } from './pcap-reader.js';
+export { Pcapng } from './pcapng-reader.js';
+export { linkTypeName } from './link-types.js';

@@ -1,0 +1,196 @@
+// pcapng: sections (each with its own byte order and interfaces), interface
+// descriptions, and the three packet block kinds (enhanced, simple, obsolete).
+// Every other block type (name resolution, statistics, custom, ...) is skipped
+// by its length, which is checked like any other.
+
+import type { Capture, ReadOptions } from './capture.js';
+import { CaptureFormatError, HINT_CORRUPT, HINT_TRUNCATED } from './format-error.js';
+import { requireEthernet } from './link-types.js';
+import { forEachOption, optionText } from './options.js';
+import { MAX_CAPTURED_LENGTH, type CapturePacket } from './types.js';
+
+const SHB = 0x0a0d0d0a;
+const IDB = 1;
+const PB = 2;
+const SPB = 3;
+const EPB = 6;
+const BOM = 0x1a2b3c4d;
+
+const OPT_COMMENT = 1;
+const OPT_PACKET_FLAGS = 2; // epb_flags and the obsolete block's pack_flags
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+interface Iface {
+  linkType: number;
+  snaplen: number;
+  // ns = ticks * mul / div + offsetNs
+  mul: bigint;
+  div: bigint;
+  offsetNs: bigint;
+}
+
+export function isPcapngMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x0a && bytes[1] === 0x0d && bytes[2] === 0x0d && bytes[3] === 0x0a;
+}
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+export class Pcapng implements Capture {
+  readonly format = 'pcapng' as const;
+  readonly name: string;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array, private readonly opts: ReadOptions = {}) {
+    this.name = opts.name ?? 'capture';
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!isPcapngMagic(bytes)) {
+      throw new CaptureFormatError(this.name, 0, 'a pcapng file must start with a section header block (0a 0d 0d 0a)', 'not a pcapng file?');
+    }
+    // Fail at open, not at the first packet, when the very first block is bad.
+    this.sectionByteOrder(0);
+  }
+
+  /** Byte order of the section header at `off`, from its byte-order magic. */
+  private sectionByteOrder(off: number): boolean {
+    const left = this.bytes.length - off;
+    if (left < 12) {
+      throw new CaptureFormatError(this.name, off, `section header block is cut short: ${left} of at least 28 bytes`, HINT_TRUNCATED);
+    }
+    const v = this.view;
+    if (v.getUint32(off + 8, true) === BOM) return true;
+    if (v.getUint32(off + 8, false) === BOM) return false;
+    throw new CaptureFormatError(this.name, off + 8,
+      `section header's byte-order magic is 0x${v.getUint32(off + 8, false).toString(16).padStart(8, '0')}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
+  }
+
+  *[Symbol.iterator](): Iterator<CapturePacket> {
+    const { bytes, view: v, name } = this;
+    let le = true;
+    let ifaces: Iface[] = [];
+    let off = 0;
+    while (off < bytes.length) {
+      const left = bytes.length - off;
+      if (left < 12) {
+        throw new CaptureFormatError(name, off, `block header is cut short: ${left} of at least 12 bytes`, HINT_TRUNCATED);
+      }
+      // The section header's type reads the same in both byte orders; its
+      // byte-order magic decides how to read everything up to the next one.
+      const isShb = v.getUint32(off, true) === SHB;
+      if (isShb) le = this.sectionByteOrder(off);
+      const type = v.getUint32(off, le);
+      const total = v.getUint32(off + 4, le);
+      const what = `block of type 0x${type.toString(16)}`;
+      if (total < 12 || total % 4 !== 0) {
+        throw new CaptureFormatError(name, off, `${what} has total length ${total}, which is not a multiple of 4 of at least 12`, HINT_CORRUPT);
+      }
+      if (total > left) {
+        throw new CaptureFormatError(name, off, `${what} claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED);
+      }
+      const trailing = v.getUint32(off + total - 4, le);
+      if (trailing !== total) {
+        throw new CaptureFormatError(name, off, `${what} has leading total length ${total} but trailing total length ${trailing}`, HINT_CORRUPT);
+      }
+      const body = off + 8;
+      const end = off + total - 4;
+      const need = (n: number, label: string): void => {
+        if (end - body < n) {
+          throw new CaptureFormatError(name, off, `${label} is ${total} bytes, too short for its ${n}-byte fixed part`, HINT_CORRUPT);
+        }
+      };
+
+      if (isShb) {
+        need(16, 'section header block');
+        const major = v.getUint16(body + 4, le);
+        if (major !== 1) {
+          throw new CaptureFormatError(name, body + 4, `pcapng major version ${major} is not 1`, 'this reader knows pcapng 1.x; re-save with `editcap -F pcapng`');
+        }
+        forEachOption(name, v, le, body + 16, end, () => {});
+        ifaces = [];
+      } else if (type === IDB) {
+        need(8, 'interface description block');
+        ifaces.push(this.readInterface(off, body, end, le));
+      } else if (type === EPB || type === PB) {
+        const label = type === EPB ? 'enhanced packet block' : 'packet block';
+        need(20, label);
+        const ifId = type === EPB ? v.getUint32(body, le) : v.getUint16(body, le);
+        const iface = this.interfaceFor(ifaces, ifId, off);
+        const ticks = (BigInt(v.getUint32(body + 4, le)) << 32n) | BigInt(v.getUint32(body + 8, le));
+        const caplen = v.getUint32(body + 12, le);
+        const origLen = v.getUint32(body + 16, le);
+        const dataStart = body + 20;
+        this.checkCaplen(off, label, caplen, origLen, end - dataStart);
+        const pkt: CapturePacket = {
+          data: bytes.subarray(dataStart, dataStart + caplen),
+          tsNs: (ticks * iface.mul) / iface.div + iface.offsetNs,
+          origLen, interfaceId: ifId, linkType: iface.linkType,
+        };
+        this.readPacketOptions(pkt, dataStart + pad4(caplen), end, le);
+        yield pkt;
+      } else if (type === SPB) {
+        need(4, 'simple packet block');
+        const iface = this.interfaceFor(ifaces, 0, off);
+        const origLen = v.getUint32(body, le);
+        // A simple packet block stores min(original length, snaplen) bytes.
+        const caplen = iface.snaplen === 0 ? origLen : Math.min(origLen, iface.snaplen);
+        this.checkCaplen(off, 'simple packet block', caplen, origLen, end - body - 4);
+        yield { data: bytes.subarray(body + 4, body + 4 + caplen), tsNs: 0n, origLen, interfaceId: 0, linkType: iface.linkType };
+      }
+      // Anything else (NRB, ISB, custom, decryption secrets, ...) carries no packets.
+      off += total;
+    }
+  }
+
+  private readInterface(off: number, body: number, end: number, le: boolean): Iface {
+    const v = this.view;
+    const iface: Iface = { linkType: v.getUint16(body, le), snaplen: v.getUint32(body + 4, le), mul: 1000n, div: 1n, offsetNs: 0n };
+    forEachOption(this.name, v, le, body + 8, end, (o) => {
+      if (o.code === OPT_IF_TSRESOL) {
+        if (o.length !== 1) {
+          throw new CaptureFormatError(this.name, o.offset - 4, `if_tsresol option is ${o.length} bytes, not 1`, HINT_CORRUPT);
+        }
+        const r = v.getUint8(o.offset);
+        const exp = BigInt(r & 0x7f);
+        // Top bit set: a power of two fraction of a second, else a power of ten.
+        const perSecond = r & 0x80 ? 1n << exp : 10n ** exp;
+        iface.mul = 1_000_000_000n;
+        iface.div = perSecond;
+      } else if (o.code === OPT_IF_TSOFFSET) {
+        if (o.length !== 8) {
+          throw new CaptureFormatError(this.name, o.offset - 4, `if_tsoffset option is ${o.length} bytes, not 8`, HINT_CORRUPT);
+        }
+        iface.offsetNs = v.getBigInt64(o.offset, le) * 1_000_000_000n;
+      }
+    });
+    return iface;
+  }
+
+  private interfaceFor(ifaces: Iface[], ifId: number, off: number): Iface {
+    const iface = ifaces[ifId];
+    if (iface === undefined) {
+      throw new CaptureFormatError(this.name, off,
+        `packet names interface ${ifId}, but its section has described ${ifaces.length} interface${ifaces.length === 1 ? '' : 's'}`, HINT_CORRUPT);
+    }
+    if (!this.opts.anyLinkType) requireEthernet(this.name, off, iface.linkType, `packet on interface ${ifId}`);
+    return iface;
+  }
+
+  private checkCaplen(off: number, label: string, caplen: number, origLen: number, room: number): void {
+    if (caplen > MAX_CAPTURED_LENGTH) {
+      throw new CaptureFormatError(this.name, off, `${label} claims ${caplen} captured bytes, more than the ${MAX_CAPTURED_LENGTH} any capture holds`, HINT_CORRUPT);
+    }
+    if (pad4(caplen) > room) {
+      throw new CaptureFormatError(this.name, off, `${label} claims ${caplen} captured bytes, but the block holds ${room}`, HINT_CORRUPT);
+    }
+    if (origLen < caplen) {
+      throw new CaptureFormatError(this.name, off, `${label} has captured length ${caplen} above its original length ${origLen}`, HINT_CORRUPT);
+    }
+  }
+
+  private readPacketOptions(pkt: CapturePacket, start: number, end: number, le: boolean): void {
+    forEachOption(this.name, this.view, le, start, end, (o) => {
+      if (o.code === OPT_COMMENT && pkt.comment === undefined) pkt.comment = optionText(this.bytes, o);
+      else if (o.code === OPT_PACKET_FLAGS && o.length === 4) pkt.flags = this.view.getUint32(o.offset, le);
+    });
+  }
+}
