@@ -11,6 +11,13 @@ import { ProgramStatsSnapshot } from '../../host/stats.js';
 
 export const HEADROOM = 256;
 
+/**
+ * A frame given as bytes, or as `bytes` of which the packet is only the first
+ * `len`: the rest sits in memory right behind the packet, where a parser that
+ * reads past the packet's end would find it.
+ */
+export type FrameInput = Uint8Array | { bytes: Uint8Array; len: number };
+
 export interface GuestResult {
   action: number;
   target: number;
@@ -40,7 +47,7 @@ export async function guestModule(guest: Uint8Array | string, compile?: CompileO
   return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
 }
 
-export async function runGuest(guest: Uint8Array | string | WebAssembly.Module, frames: Uint8Array[], opts: RunGuestOptions = {}): Promise<RunGuestResult> {
+export async function runGuest(guest: Uint8Array | string | WebAssembly.Module, frames: FrameInput[], opts: RunGuestOptions = {}): Promise<RunGuestResult> {
   const sandbox = opts.sandbox ?? new Sandbox(guest instanceof WebAssembly.Module ? guest : await guestModule(guest, opts.compile), opts);
   const results: GuestResult[] = [];
   const batch = new Batch();
@@ -61,16 +68,19 @@ export async function runGuest(guest: Uint8Array | string | WebAssembly.Module, 
 }
 
 /** Copies `frames` into frame slots 0.. of the sandbox and describes them in `batch`. */
-export function loadBatch(sandbox: Sandbox, batch: Batch, frames: Uint8Array[], port = 0): void {
+export function loadBatch(sandbox: Sandbox, batch: Batch, frames: FrameInput[], port = 0): void {
   if (frames.length > BATCH_CAPACITY) throw new Error(`at most ${BATCH_CAPACITY} frames per batch`);
   batch.clear();
   const mem = sandbox.bytes;
-  frames.forEach((f, i) => {
-    const tailroom = sandbox.frameSize - HEADROOM - f.length;
-    if (tailroom < 0) throw new Error(`frame ${i} (${f.length} bytes) does not fit a ${sandbox.frameSize}-byte frame after ${HEADROOM} bytes of headroom`);
+  frames.forEach((frame, i) => {
+    const bytes = frame instanceof Uint8Array ? frame : frame.bytes;
+    const len = frame instanceof Uint8Array ? frame.length : frame.len;
+    if (bytes.length > sandbox.frameSize - HEADROOM || len > bytes.length) {
+      throw new Error(`frame ${i} (${bytes.length} bytes) does not fit a ${sandbox.frameSize}-byte frame after ${HEADROOM} bytes of headroom`);
+    }
     const base = sandbox.frameAddr(i);
     mem.fill(0, base, base + sandbox.frameSize);
-    mem.set(f, base + HEADROOM);
-    batch.push(base + HEADROOM, f.length, port, 0, HEADROOM, tailroom);
+    mem.set(bytes, base + HEADROOM);
+    batch.push(base + HEADROOM, len, port, 0, HEADROOM, sandbox.frameSize - HEADROOM - len);
   });
 }
