@@ -33,6 +33,11 @@ export class GuestLog {
     this.sink(`[${this.program}] ${LEVELS[level & 3]}: ${text}`);
   }
 
+  /** A state change the operator must see (quarantine): never rate-limited. */
+  notice(message: string): void {
+    this.sink(`[${this.program}] ${message}`);
+  }
+
   trap(kind: TrapKind, message: string): void {
     if (!this.allow()) return;
     this.sink(`[${this.program}] trap (${kind}): ${message}`);

@@ -1,33 +1,61 @@
 // The sandbox: one guest module instantiated on a host-owned, fixed-size memory
 // whose layout is ABI v1 (docs/abi.md). It runs a Batch with one wasm call,
-// validates every verdict against the host's own descriptors, and survives
-// traps by re-creating the instance on the same memory.
+// validates every verdict against the host's own descriptors, survives traps
+// by re-creating the instance on the same memory, and quarantines a program
+// that keeps trapping. docs/sandbox.md describes the guarantees.
 
 import {
-  Action, ABI_MAGIC, ABI_VERSION, BATCH_CAPACITY, DEFAULT_FRAME_SIZE, DEFAULT_HEAP_PAGES,
-  DESC_OFFSET, DESC_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_CAPACITY, H_BATCH_N,
+  Action, ABI_MAGIC, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE,
+  DEFAULT_HEAP_PAGES, DESC_OFFSET, DESC_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_CAPACITY, H_BATCH_N,
   H_FRAME_AREA_OFFSET, H_FRAME_AREA_SIZE, H_FRAME_SIZE, H_MAGIC, H_MAPS_OFFSET, H_MAPS_SIZE,
   H_MEMORY_BASE, H_NOW_NS, H_PORT_COUNT, H_SEED, H_VERSION, MAPS_OFFSET, MAPS_SIZE, MAX_HEAP_PAGES,
-  MEMORY_BASE, VERDICT_OFFSET, VERDICT_SIZE, memoryPages,
+  MEMORY_BASE, PAGE_SIZE, VERDICT_OFFSET, VERDICT_SIZE, memoryPages,
 } from './abi.js';
 import { Batch } from './batch.js';
 import { WasmxdpError } from './errors.js';
+import { MAX_FUEL } from './fuel.js';
 import { GuestLog } from './guest-log.js';
+import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
+import { checkHeapPages, LoadedModule } from './load.js';
+import { mapDeclareImport } from './maps/import.js';
+import { Quarantine, QuarantinePolicy } from './quarantine.js';
 import { ProgramStats } from './stats.js';
-import { GuestAbort, classifyTrap } from './trap.js';
+import { GuestAbort, TrapKind, classifyTrap } from './trap.js';
 
+/**
+ * What a packet gets when the guest gave no answer for it: the packets after a
+ * trapping one (when not re-run), and all traffic of a quarantined program.
+ * 'pass' is fail-open, 'drop' fail-closed; 'aborted' drops and counts as XDP's
+ * exception action. The trapping packet itself is always ABORTED.
+ */
 export type FailVerdict = 'aborted' | 'drop' | 'pass';
+export const FAIL_VERDICTS: readonly FailVerdict[] = ['aborted', 'drop', 'pass'];
 const FAIL_ACTION: Record<FailVerdict, Action> = { aborted: Action.ABORTED, drop: Action.DROP, pass: Action.PASS };
 
+export const DEFAULT_FUEL_PER_PACKET = 100_000;
+export const DEFAULT_MAX_RERUNS = 4;
+
 export interface SandboxOptions {
-  /** Guest heap quota in 64 KiB pages above MEMORY_BASE (default 16 = 1 MiB). */
+  /** Guest heap quota in 64 KiB pages above MEMORY_BASE (default: the loaded module's, else 16 = 1 MiB). */
   heapPages?: number;
+  /** Operator's ceiling for heapPages (default MAX_HEAP_PAGES). */
+  maxHeapPages?: number;
   /** Frame size of the frame area: 2048 or 4096. */
   frameSize?: number;
   /** Number of ports a REDIRECT may target. */
   portCount?: number;
-  /** Verdict for the packets left in a batch after the one that trapped. */
+  /** Verdict for packets the guest gave no answer for (see FailVerdict). */
   failVerdict?: FailVerdict;
+  /** Fuel units (about one wasm instruction each) per packet; a batch of n gets n times this. Metered modules only. */
+  fuelPerPacket?: number;
+  /**
+   * After a trap, the packets behind the trapping one are re-run on the fresh
+   * instance, at most this many times per batch (default 4); packets still
+   * unanswered after that get the fail verdict. 0: never re-run.
+   */
+  maxRerunsPerBatch?: number;
+  /** When to stop calling a program that keeps trapping; false: never. */
+  quarantine?: QuarantinePolicy | false;
   /** An existing memory to run on (shared UMEM, hot swap). Created if absent. */
   memory?: WebAssembly.Memory;
   /** Where guest log lines go (rate-limited). */
@@ -43,33 +71,64 @@ export class Sandbox {
   readonly name: string;
   readonly frameSize: number;
   readonly portCount: number;
+  readonly heapPages: number;
   failVerdict: FailVerdict;
+  fuelPerPacket: number;
+  maxRerunsPerBatch: number;
+  /** null when quarantine is disabled. */
+  readonly quarantine: Quarantine | null;
+  private mod: WebAssembly.Module;
   private u8!: Uint8Array;
   private dv!: DataView;
   private instance!: WebAssembly.Instance;
   private batchFn!: (n: number) => number;
+  private fuel: WebAssembly.Global | null = null;
   private readonly guestLog: GuestLog;
+  private readonly importObject: WebAssembly.Imports;
   private seed = 0x9e3779b9;
+  /** Set when the module cannot be re-instantiated: quarantined regardless of policy. */
+  private broken: string | null = null;
 
-  constructor(readonly module: WebAssembly.Module, opts: SandboxOptions = {}) {
-    const heapPages = opts.heapPages ?? DEFAULT_HEAP_PAGES;
-    if (!Number.isInteger(heapPages) || heapPages < 1 || heapPages > MAX_HEAP_PAGES) {
-      throw new WasmxdpError('E_CONFIG', `heapPages must be an integer from 1 to ${MAX_HEAP_PAGES}, got ${heapPages}`);
-    }
+  constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
+    const loaded = module instanceof WebAssembly.Module ? null : module;
+    this.heapPages = opts.heapPages ?? loaded?.heapPages ?? DEFAULT_HEAP_PAGES;
+    checkHeapPages(this.heapPages, opts.maxHeapPages ?? MAX_HEAP_PAGES);
     this.frameSize = opts.frameSize ?? DEFAULT_FRAME_SIZE;
     if (this.frameSize !== 2048 && this.frameSize !== 4096) {
       throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${this.frameSize}`);
     }
     this.portCount = opts.portCount ?? 1;
+    if (!Number.isInteger(this.portCount) || this.portCount < 1 || this.portCount > 0xffffff) {
+      throw new WasmxdpError('E_CONFIG', `portCount must be an integer from 1 to ${0xffffff}, got ${this.portCount}`);
+    }
     this.failVerdict = opts.failVerdict ?? 'aborted';
+    if (!FAIL_VERDICTS.includes(this.failVerdict)) {
+      throw new WasmxdpError('E_CONFIG', `failVerdict must be one of ${FAIL_VERDICTS.join(', ')}, got '${this.failVerdict}'`);
+    }
+    this.fuelPerPacket = opts.fuelPerPacket ?? DEFAULT_FUEL_PER_PACKET;
+    if (!Number.isInteger(this.fuelPerPacket) || this.fuelPerPacket < 1 || this.fuelPerPacket * BATCH_CAPACITY > MAX_FUEL) {
+      throw new WasmxdpError('E_CONFIG', `fuelPerPacket must be an integer from 1 to ${Math.floor(MAX_FUEL / BATCH_CAPACITY)}, got ${this.fuelPerPacket}`);
+    }
+    this.maxRerunsPerBatch = opts.maxRerunsPerBatch ?? DEFAULT_MAX_RERUNS;
+    if (!Number.isInteger(this.maxRerunsPerBatch) || this.maxRerunsPerBatch < 0) {
+      throw new WasmxdpError('E_CONFIG', `maxRerunsPerBatch must be a non-negative integer, got ${this.maxRerunsPerBatch}`);
+    }
+    this.quarantine = opts.quarantine === false ? null : new Quarantine(opts.quarantine ?? {});
     this.name = opts.name ?? 'program';
-    const pages = memoryPages(heapPages);
+    const pages = memoryPages(this.heapPages);
+    if (opts.memory && opts.memory.buffer.byteLength !== pages * PAGE_SIZE) {
+      throw new WasmxdpError('E_CONFIG', `the memory given has ${opts.memory.buffer.byteLength / PAGE_SIZE} pages, heapPages ${this.heapPages} needs exactly ${pages}`);
+    }
     this.memory = opts.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.guestLog = new GuestLog(this.name, opts.log ?? ((l) => process.stderr.write(l + '\n')));
+    this.importObject = this.imports();
+    this.mod = loaded ? loaded.module : (module as WebAssembly.Module);
     this.refreshViews();
     this.writeHeader();
     this.instantiate();
   }
+
+  get module(): WebAssembly.Module { return this.mod; }
 
   get frameCount(): number { return FRAME_AREA_SIZE / this.frameSize; }
 
@@ -78,11 +137,52 @@ export class Sandbox {
 
   get bytes(): Uint8Array { return this.u8; }
 
+  /** True when the running module carries the fuel instrumentation. */
+  get metered(): boolean { return this.fuel !== null; }
+
+  get quarantined(): boolean { return this.broken !== null || (this.quarantine?.active ?? false); }
+
+  /** 'running' or 'quarantined: <why>'. */
+  status(): string {
+    if (this.quarantine?.active) return this.quarantine.status();
+    return this.broken !== null ? `quarantined: ${this.broken}` : 'running';
+  }
+
+  /**
+   * Replaces the program (hot swap at a batch boundary): the new module is
+   * instantiated on the same memory, maps and frames untouched, and a
+   * quarantine is lifted. On failure the old instance keeps running.
+   */
+  redeploy(module: WebAssembly.Module | LoadedModule): void {
+    const old = this.mod;
+    this.mod = module instanceof WebAssembly.Module ? module : module.module;
+    try {
+      this.instantiate();
+    } catch (e) {
+      this.mod = old;
+      throw e;
+    }
+    this.quarantine?.clear();
+    this.broken = null;
+    this.stats.status = 'running';
+  }
+
+  /** Guest counter `i` (untrusted: any u64 the guest wrote), as a number capped at 2^53 - 1. */
+  counter(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= COUNTERS_COUNT) throw new RangeError(`counter index must be 0..${COUNTERS_COUNT - 1}, got ${i}`);
+    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    const at = COUNTERS_OFFSET + i * 8;
+    const v = this.dv.getUint32(at + 4, true) * 0x100000000 + this.dv.getUint32(at, true);
+    return Math.min(v, Number.MAX_SAFE_INTEGER);
+  }
+
   private refreshViews(): void {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
   }
 
+  // Rewritten before every batch: the guest can write anywhere in the control
+  // block, and a corrupted header must not outlive the instance that wrote it.
   private writeHeader(): void {
     const dv = this.dv;
     dv.setUint32(H_MAGIC, ABI_MAGIC, true);
@@ -108,6 +208,7 @@ export class Sandbox {
       },
       wx: {
         log: (level: number, ptr: number, len: number) => this.guestLog.write(level, mem(), ptr, len),
+        map_declare: mapDeclareImport(this.memory),
       },
     };
   }
@@ -116,9 +217,15 @@ export class Sandbox {
   private instantiate(): void {
     let inst: WebAssembly.Instance;
     try {
-      inst = new WebAssembly.Instance(this.module, this.imports());
+      inst = new WebAssembly.Instance(this.mod, this.importObject);
     } catch (e) {
-      throw new WasmxdpError('E_INSTANTIATE', `${this.name}: the module failed to start: ${(e as Error).message}`, { cause: e });
+      if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+      const fuel = WebAssembly.Module.exports(this.mod).some((x) => x.name === FUEL_GLOBAL_EXPORT);
+      const kind = classifyTrap(e);
+      const why = kind === 'unreachable' && fuel && /unreachable/.test(String((e as Error).message))
+        ? `its start function used up the start budget (or hit unreachable): ${(e as Error).message}`
+        : describeTrap(e);
+      throw new WasmxdpError('E_INSTANTIATE', `${this.name}: the module failed to start: ${why}`, { cause: e });
     }
     const ex = inst.exports as Record<string, unknown>;
     if (typeof ex.wx_batch !== 'function') {
@@ -128,94 +235,160 @@ export class Sandbox {
     if (!(ver instanceof WebAssembly.Global) || ver.value !== ABI_VERSION) {
       throw new WasmxdpError('E_ABI_VERSION', `${this.name}: the module's wx_abi_version is ${ver instanceof WebAssembly.Global ? ver.value : 'missing'}, this host speaks ABI ${ABI_VERSION}; rebuild it with this wasmxdp`);
     }
+    const fuel = ex[FUEL_GLOBAL_EXPORT];
     this.instance = inst;
     this.batchFn = ex.wx_batch as (n: number) => number;
+    this.fuel = fuel instanceof WebAssembly.Global ? fuel : null;
     this.stats.instantiations++;
   }
 
-  /** Runs the guest over `batch` and fills its validated results. */
+  /** Runs the guest over `batch` and fills its validated results. Never throws for anything the guest does. */
   run(batch: Batch, nowNs: bigint = process.hrtime.bigint()): void {
     const n = batch.n;
     if (n === 0) return;
+    const t0 = performance.now();
+    const nowMs = Number(nowNs) / 1e6;
+    this.stats.batches++;
+    this.stats.packets += n;
+    const q = this.quarantine;
+    if (q !== null) q.packets(n, nowMs);
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    this.writeHeader();
+
+    let start = 0;
+    let reruns = 0;
+    while (start < n && !this.quarantined) {
+      const k = n - start;
+      this.writeDescriptors(batch, start, k, nowNs);
+      try {
+        this.batchFn(k);
+        this.collect(batch, start, k);
+        start = n;
+        break;
+      } catch (e) {
+        const done = this.firstUnanswered(k);
+        this.collect(batch, start, done);
+        if (done < k) this.answer(batch, start + done, Action.ABORTED);
+        start += done < k ? done + 1 : done;
+        this.onTrap(e, k, nowMs);
+      }
+      if (start < n && reruns >= this.maxRerunsPerBatch) break;
+      if (start < n) { reruns++; this.stats.reruns++; }
+    }
+    const fail = FAIL_ACTION[this.failVerdict];
+    for (let i = start; i < n; i++) this.answer(batch, i, fail);
+    this.stats.failVerdicts += n - start;
+    this.stats.recordBatch(n, (performance.now() - t0) * 1e6);
+  }
+
+  private writeDescriptors(batch: Batch, start: number, k: number, nowNs: bigint): void {
     const dv = this.dv;
-    for (let i = 0; i < n; i++) {
-      const d = DESC_OFFSET + i * DESC_SIZE;
+    for (let j = 0; j < k; j++) {
+      const i = start + j;
+      const d = DESC_OFFSET + j * DESC_SIZE;
       dv.setUint32(d, batch.addr[i], true);
       dv.setUint32(d + 4, batch.len[i], true);
       dv.setUint16(d + 8, batch.port[i], true);
       dv.setUint16(d + 10, batch.queue[i], true);
       dv.setUint16(d + 12, batch.headroom[i], true);
       dv.setUint16(d + 14, batch.tailroom[i], true);
-      dv.setUint32(VERDICT_OFFSET + i * VERDICT_SIZE, SENTINEL, true);
+      dv.setUint32(VERDICT_OFFSET + j * VERDICT_SIZE, SENTINEL, true);
     }
     this.seed = (Math.imul(this.seed ^ (this.seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
     dv.setUint32(H_SEED, this.seed, true);
-    dv.setUint32(H_BATCH_N, n, true);
+    dv.setUint32(H_BATCH_N, k, true);
     dv.setBigUint64(H_NOW_NS, nowNs, true);
-
-    let done = n;
-    try {
-      this.batchFn(n);
-    } catch (e) {
-      done = this.firstUnanswered(n);
-      this.onTrap(e);
-    }
-    this.collect(batch, done);
-    this.stats.batches++;
-    this.stats.packets += n;
+    if (this.fuel !== null) this.fuel.value = this.fuelPerPacket * k;
   }
 
-  private firstUnanswered(n: number): number {
-    for (let i = 0; i < n; i++) {
-      if (this.dv.getUint32(VERDICT_OFFSET + i * VERDICT_SIZE, true) === SENTINEL) return i;
+  // The guest answers in order, so the first record still holding the sentinel
+  // is the packet it was working on when it trapped: that one is charged.
+  private firstUnanswered(k: number): number {
+    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    for (let j = 0; j < k; j++) {
+      if (this.dv.getUint32(VERDICT_OFFSET + j * VERDICT_SIZE, true) === SENTINEL) return j;
     }
-    return n;
+    return k;
   }
 
-  private onTrap(e: unknown): void {
-    const kind = classifyTrap(e);
-    const msg = e instanceof Error ? e.message : String(e);
+  private onTrap(e: unknown, k: number, nowMs: number): void {
+    let kind: TrapKind = classifyTrap(e);
+    let msg = describeTrap(e);
+    if (kind === 'unreachable' && this.fuel !== null && (this.fuel.value as number) < 0) {
+      kind = 'fuel';
+      msg = `fuel exhausted: the batch of ${k} packet(s) used its CPU budget of ${this.fuelPerPacket * k} units (fuelPerPacket ${this.fuelPerPacket})`;
+    }
     this.stats.recordTrap(kind, msg);
     this.guestLog.trap(kind, msg);
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
-    this.instantiate();
-  }
-
-  /** Validates the guest's answers for packets [0, done); the rest failed. */
-  private collect(batch: Batch, done: number): void {
-    const dv = this.dv;
-    const st = this.stats.verdicts;
-    const n = batch.n;
-    for (let i = 0; i < n; i++) {
-      let action: number = Action.ABORTED;
-      let target = 0;
-      let addr = batch.addr[i];
-      let len = batch.len[i];
-      if (i < done) {
-        const r = VERDICT_OFFSET + i * VERDICT_SIZE;
-        const v = dv.getUint32(r, true);
-        const a = v & 0xff;
-        const t = v >>> 8;
-        const na = dv.getUint32(r + 4, true);
-        const nl = dv.getUint32(r + 8, true);
-        const lo = batch.addr[i] - batch.headroom[i];
-        const hi = batch.addr[i] + batch.len[i] + batch.tailroom[i];
-        const valid = a <= Action.REDIRECT
-          && (a !== Action.REDIRECT || t < this.portCount)
-          && na >= lo && nl <= hi - na;
-        if (valid) { action = a; target = a === Action.REDIRECT ? t : 0; addr = na; len = nl; }
-        else this.stats.invalidVerdicts++;
-      } else if (i > done) {
-        action = FAIL_ACTION[this.failVerdict];
-      }
-      batch.action[i] = action;
-      batch.target[i] = target;
-      batch.outAddr[i] = addr;
-      batch.outLen[i] = len;
-      st[action]++;
+    const q = this.quarantine;
+    if (q !== null && q.trap(kind, msg, nowMs)) {
+      this.stats.status = this.status();
+      this.guestLog.notice(this.stats.status);
+      return;
+    }
+    try {
+      this.instantiate();
+    } catch (err) {
+      // The module no longer starts (e.g. its start function depends on memory
+      // the guest corrupted): stop calling it rather than stop the port.
+      this.broken = `re-instantiation after a trap failed: ${(err as Error).message}`;
+      this.stats.status = this.status();
+      this.guestLog.notice(this.stats.status);
     }
   }
+
+  private answer(batch: Batch, i: number, action: Action): void {
+    batch.action[i] = action;
+    batch.target[i] = 0;
+    batch.outAddr[i] = batch.addr[i];
+    batch.outLen[i] = batch.len[i];
+    this.stats.verdicts[action]++;
+  }
+
+  /**
+   * Validates the guest's records 0..count-1, which answer batch packets
+   * start..start+count-1, against the host's own descriptors. Every field is an
+   * untrusted u32: an action above REDIRECT, target bits on a non-redirect
+   * action, a redirect target not below portCount, or a packet not inside the
+   * frame the host handed out makes the packet ABORTED.
+   */
+  private collect(batch: Batch, start: number, count: number): void {
+    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    const dv = this.dv;
+    const st = this.stats.verdicts;
+    for (let j = 0; j < count; j++) {
+      const i = start + j;
+      const r = VERDICT_OFFSET + j * VERDICT_SIZE;
+      const v = dv.getUint32(r, true);
+      const a = v & 0xff;
+      const t = v >>> 8;
+      const na = dv.getUint32(r + 4, true);
+      const nl = dv.getUint32(r + 8, true);
+      const lo = batch.addr[i] - batch.headroom[i];
+      const hi = batch.addr[i] + batch.len[i] + batch.tailroom[i];
+      const valid = a <= Action.REDIRECT
+        && (a === Action.REDIRECT ? t < this.portCount : t === 0)
+        && na >= lo && na <= hi && nl <= hi - na;
+      if (valid) {
+        batch.action[i] = a;
+        batch.target[i] = t;
+        batch.outAddr[i] = na;
+        batch.outLen[i] = nl;
+        st[a]++;
+      } else {
+        this.stats.invalidVerdicts++;
+        this.answer(batch, i, Action.ABORTED);
+      }
+    }
+  }
+}
+
+/** A trap as one log line: the guest's abort message with file and line when present. */
+export function describeTrap(e: unknown): string {
+  if (e instanceof GuestAbort) return e.message;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) defensively. */

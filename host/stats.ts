@@ -1,6 +1,11 @@
-// Per-program counters kept by the host (never by the guest, which could lie).
+// Per-program counters kept by the host (never by the guest, which could lie),
+// and per-batch timing. Recording allocates nothing: counters are numbers and
+// typed arrays, timings go to a fixed ring; snapshot() does the arithmetic.
 
 import { TRAP_KINDS, TrapKind } from './trap.js';
+
+/** Batches whose timing p99 is computed over. */
+export const TIMING_RING = 1024;
 
 export interface ProgramStatsSnapshot {
   packets: number;
@@ -9,8 +14,18 @@ export interface ProgramStatsSnapshot {
   invalidVerdicts: number;
   traps: number;
   trapsByKind: Record<TrapKind, number>;
+  fuelExhaustions: number;
+  /** Packets given the fail verdict without a guest answer (after a trap, or quarantined). */
+  failVerdicts: number;
+  /** Re-runs of a batch's remaining packets on a fresh instance after a trap. */
+  reruns: number;
   instantiations: number;
   lastTrap: string | null;
+  quarantined: boolean;
+  /** 'running' or 'quarantined: <why>'. */
+  status: string;
+  /** Host-measured wall time per packet: mean over all batches, p99 over the last TIMING_RING batches. */
+  nsPerPacket: { avg: number; p99: number };
 }
 
 export class ProgramStats {
@@ -19,27 +34,63 @@ export class ProgramStats {
   readonly verdicts = new Float64Array(5);
   invalidVerdicts = 0;
   traps = 0;
-  readonly trapsByKind = new Map<TrapKind, number>(TRAP_KINDS.map((k) => [k, 0]));
+  readonly trapCounts = new Float64Array(TRAP_KINDS.length);
+  failVerdicts = 0;
+  reruns = 0;
   instantiations = 0;
   lastTrap: string | null = null;
+  status = 'running';
+  private totalNs = 0;
+  private timedPackets = 0;
+  private readonly ring = new Float64Array(TIMING_RING);
+  private ringPos = 0;
+  private ringFill = 0;
+
+  /** Kept for readers of the previous API. */
+  get trapsByKind(): Map<TrapKind, number> {
+    return new Map(TRAP_KINDS.map((k, i) => [k, this.trapCounts[i]]));
+  }
 
   recordTrap(kind: TrapKind, message: string): void {
     this.traps++;
-    this.trapsByKind.set(kind, (this.trapsByKind.get(kind) ?? 0) + 1);
-    this.lastTrap = message;
+    this.trapCounts[TRAP_KINDS.indexOf(kind)]++;
+    this.lastTrap = `${kind}: ${message}`;
+  }
+
+  /** One batch of `n` packets took `ns` nanoseconds of host wall time. */
+  recordBatch(n: number, ns: number): void {
+    if (n <= 0) return;
+    this.totalNs += ns;
+    this.timedPackets += n;
+    this.ring[this.ringPos] = ns / n;
+    this.ringPos = (this.ringPos + 1) % TIMING_RING;
+    if (this.ringFill < TIMING_RING) this.ringFill++;
   }
 
   snapshot(): ProgramStatsSnapshot {
     const v = this.verdicts;
+    const recent = Array.from(this.ring.subarray(0, this.ringFill)).sort((a, b) => a - b);
+    const p99 = recent.length ? recent[Math.min(recent.length - 1, Math.ceil(recent.length * 0.99) - 1)] : 0;
+    const trapsByKind = {} as Record<TrapKind, number>;
+    TRAP_KINDS.forEach((k, i) => { trapsByKind[k] = this.trapCounts[i]; });
     return {
       packets: this.packets,
       batches: this.batches,
       verdicts: { aborted: v[0], drop: v[1], pass: v[2], tx: v[3], redirect: v[4] },
       invalidVerdicts: this.invalidVerdicts,
       traps: this.traps,
-      trapsByKind: Object.fromEntries(this.trapsByKind) as Record<TrapKind, number>,
+      trapsByKind,
+      fuelExhaustions: trapsByKind.fuel,
+      failVerdicts: this.failVerdicts,
+      reruns: this.reruns,
       instantiations: this.instantiations,
       lastTrap: this.lastTrap,
+      quarantined: this.status !== 'running',
+      status: this.status,
+      nsPerPacket: {
+        avg: this.timedPackets ? Math.round(this.totalNs / this.timedPackets) : 0,
+        p99: Math.round(p99),
+      },
     };
   }
 }

@@ -1,0 +1,205 @@
+// CPU budget. V8 cannot interrupt a running wasm call, so every module is
+// instrumented at deploy with a fuel counter the guest cannot see or touch:
+//
+// - a mutable i32 global, exported to the host as `__wx_fuel`;
+// - at every function entry and every loop header, the straight-line code that
+//   follows is charged: `fuel -= cost; if (fuel < 0) unreachable`. `cost` is the
+//   static number of binaryen expressions in the function body (or loop body),
+//   nested loop bodies excluded (they are charged at their own header), both
+//   arms of an `if` included: an upper bound of the instructions that can run
+//   before the next charge point, so a unit of fuel is about one instruction;
+// - memory.copy / memory.fill / memory.init are also charged by their size
+//   (1 unit per 16 bytes), since one instruction could otherwise move megabytes.
+//
+// Exhaustion traps with `unreachable` rather than calling into the host: a JS
+// exception could be caught by a guest using wasm exception handling, a trap
+// cannot. The host tells a fuel trap from a guest's own `unreachable` by the
+// counter: it is negative only right after a failed check.
+//
+// The global's initial value is the start budget, so an endless start function
+// traps during instantiation instead of hanging the deploy. The host refills the
+// counter before every batch (Sandbox: fuelPerPacket * n).
+
+import binaryen from 'binaryen';
+import { WasmxdpError } from './errors.js';
+import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
+
+export const DEFAULT_START_FUEL = 10_000_000;
+/** Fuel fits an i32: the host never sets more than this. */
+export const MAX_FUEL = 0x7fffffff;
+/** Bytes of memory.copy/fill/init per unit of fuel (log2). */
+const BULK_BYTES_SHIFT = 4;
+
+const FUEL = '__wx_fuel';
+
+// Features V8 in Node 20 runs; binaryen writes back only what the input used.
+const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.NontrappingFPToInt
+  | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt
+  | binaryen.Features.SignExt | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue
+  | binaryen.Features.ExceptionHandling | binaryen.Features.TailCall | binaryen.Features.ExtendedConst
+  | binaryen.Features.CallIndirectOverlong;
+
+export interface MeterOptions {
+  /** Fuel available to the start function at each instantiation. */
+  startFuel?: number;
+}
+
+type Ref = number;
+
+// Expression wrappers binaryen.js has but its typings omit.
+interface SizeAccess { getSize(e: Ref): Ref; setSize(e: Ref, size: Ref): void }
+interface BodyAccess { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void }
+const bx = binaryen as unknown as {
+  Function: BodyAccess; Loop: BodyAccess;
+  MemoryCopy: SizeAccess; MemoryFill: SizeAccess; MemoryInit: SizeAccess;
+  _BinaryenFunctionAddVar(f: Ref, t: number): number;
+};
+
+/** Returns the metered module's bytes; throws E_INVALID_WASM if it cannot be metered. */
+export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
+  const startFuel = opts.startFuel ?? DEFAULT_START_FUEL;
+  if (!Number.isInteger(startFuel) || startFuel < 1 || startFuel > MAX_FUEL) {
+    throw new WasmxdpError('E_CONFIG', `startFuel must be an integer from 1 to ${MAX_FUEL}, got ${startFuel}`);
+  }
+  const mod = binaryen.readBinary(bytes);
+  try {
+    mod.setFeatures(FEATURES);
+    mod.addGlobal(FUEL, binaryen.i32, true, mod.i32.const(startFuel));
+    mod.addGlobalExport(FUEL, FUEL_GLOBAL_EXPORT);
+    for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
+      const f = mod.getFunctionByIndex(i);
+      const info = binaryen.getFunctionInfo(f);
+      if (info.module) continue; // imported
+      new FunctionMeter(mod, f).run(info.body);
+    }
+    if (!mod.validate()) throw new WasmxdpError('E_INVALID_WASM', 'the metered module does not validate (binaryen); report this module to the wasmxdp developers');
+    return mod.emitBinary();
+  } finally {
+    mod.dispose();
+  }
+}
+
+class FunctionMeter {
+  private tmp = -1;
+  constructor(private readonly mod: binaryen.Module, private readonly func: Ref) {}
+
+  run(body: Ref): void {
+    const loops: Ref[] = [];
+    const cost = this.scan(body, loops);
+    bx.Function.setBody(this.func, this.mod.block(null, [...this.charge(cost), body], binaryen.auto));
+    while (loops.length) {
+      const loop = loops.pop()!;
+      const inner = bx.Loop.getBody(loop);
+      const c = this.scan(inner, loops);
+      bx.Loop.setBody(loop, this.mod.block(null, [...this.charge(c), inner], binaryen.auto));
+    }
+  }
+
+  /** `fuel -= cost; if (fuel < 0) unreachable` */
+  private charge(cost: Ref | number): Ref[] {
+    const m = this.mod;
+    const amount = typeof cost === 'number' ? m.i32.const(Math.max(1, Math.min(cost, MAX_FUEL))) : cost;
+    return [
+      m.global.set(FUEL, m.i32.sub(m.global.get(FUEL, binaryen.i32), amount)),
+      m.if(m.i32.lt_s(m.global.get(FUEL, binaryen.i32), m.i32.const(0)), m.unreachable()),
+    ];
+  }
+
+  /** Counts expressions under `root` (not inside loops, which it collects) and meters bulk memory ops. */
+  private scan(root: Ref, loops: Ref[]): number {
+    let count = 0;
+    const stack: Ref[] = [root];
+    while (stack.length) {
+      const e = stack.pop()!;
+      if (!e) continue;
+      count++;
+      const id = binaryen.getExpressionId(e);
+      if (id === binaryen.LoopId) { loops.push(e); continue; }
+      for (const c of childrenOf(e, id)) stack.push(c);
+      if (id === binaryen.MemoryCopyId || id === binaryen.MemoryFillId || id === binaryen.MemoryInitId) this.meterBulk(e, id);
+    }
+    return count;
+  }
+
+  // size' = { tmp = size; fuel -= tmp >> 4; check; tmp }: charged after dest and
+  // source are evaluated and before the copy runs.
+  private meterBulk(e: Ref, id: number): void {
+    const m = this.mod;
+    if (this.tmp < 0) this.tmp = bx._BinaryenFunctionAddVar(this.func, binaryen.i32);
+    const setter = id === binaryen.MemoryCopyId ? bx.MemoryCopy : id === binaryen.MemoryFillId ? bx.MemoryFill : bx.MemoryInit;
+    const size = setter.getSize(e);
+    const amount = m.i32.shr_u(m.local.get(this.tmp, binaryen.i32), m.i32.const(BULK_BYTES_SHIFT));
+    setter.setSize(e, m.block(null, [m.local.set(this.tmp, size), ...this.charge(amount), m.local.get(this.tmp, binaryen.i32)], binaryen.i32));
+  }
+}
+
+const FIELDS: Record<number, string[]> = {};
+function fields(id: number, names: string[]): void { FIELDS[id] = names; }
+fields(binaryen.NopId, []);
+fields(binaryen.BlockId, ['children']);
+fields(binaryen.IfId, ['condition', 'ifTrue', 'ifFalse']);
+fields(binaryen.BreakId, ['condition', 'value']);
+fields(binaryen.SwitchId, ['condition', 'value']);
+fields(binaryen.CallId, ['operands']);
+fields(binaryen.CallIndirectId, ['target', 'operands']);
+fields(binaryen.LocalGetId, []);
+fields(binaryen.LocalSetId, ['value']);
+fields(binaryen.GlobalGetId, []);
+fields(binaryen.GlobalSetId, ['value']);
+fields(binaryen.LoadId, ['ptr']);
+fields(binaryen.StoreId, ['ptr', 'value']);
+fields(binaryen.ConstId, []);
+fields(binaryen.UnaryId, ['value']);
+fields(binaryen.BinaryId, ['left', 'right']);
+fields(binaryen.SelectId, ['ifTrue', 'ifFalse', 'condition']);
+fields(binaryen.DropId, ['value']);
+fields(binaryen.ReturnId, ['value']);
+fields(binaryen.MemorySizeId, []);
+fields(binaryen.MemoryGrowId, ['delta']);
+fields(binaryen.UnreachableId, []);
+fields(binaryen.PopId, []);
+fields(binaryen.AtomicRMWId, ['ptr', 'value']);
+fields(binaryen.AtomicCmpxchgId, ['ptr', 'expected', 'replacement']);
+fields(binaryen.AtomicWaitId, ['ptr', 'expected', 'timeout']);
+fields(binaryen.AtomicNotifyId, ['ptr', 'notifyCount']);
+fields(binaryen.AtomicFenceId, []);
+fields(binaryen.SIMDExtractId, ['vec']);
+fields(binaryen.SIMDReplaceId, ['vec', 'value']);
+fields(binaryen.SIMDShuffleId, ['left', 'right']);
+fields(binaryen.SIMDTernaryId, ['a', 'b', 'c']);
+fields(binaryen.SIMDShiftId, ['vec', 'shift']);
+fields(binaryen.SIMDLoadId, ['ptr']);
+fields(binaryen.SIMDLoadStoreLaneId, ['ptr', 'vec']);
+fields(binaryen.MemoryInitId, ['dest', 'offset', 'size']);
+fields(binaryen.DataDropId, []);
+fields(binaryen.MemoryCopyId, ['dest', 'source', 'size']);
+fields(binaryen.MemoryFillId, ['dest', 'value', 'size']);
+fields(binaryen.RefNullId, []);
+fields(binaryen.RefIsNullId, ['value']);
+fields(binaryen.RefFuncId, []);
+fields(binaryen.RefEqId, ['left', 'right']);
+fields(binaryen.TableGetId, ['index']);
+fields(binaryen.TableSetId, ['index', 'value']);
+fields(binaryen.TableSizeId, []);
+fields(binaryen.TableGrowId, ['value', 'delta']);
+fields(binaryen.TryId, ['body', 'catchBodies']);
+fields(binaryen.ThrowId, ['operands']);
+fields(binaryen.RethrowId, []);
+fields(binaryen.TupleMakeId, ['operands']);
+fields(binaryen.TupleExtractId, ['tuple']);
+
+function childrenOf(e: Ref, id: number): Ref[] {
+  const names = FIELDS[id];
+  if (!names) {
+    throw new WasmxdpError('E_INVALID_WASM', `the module uses an instruction (binaryen expression id ${id}) that fuel metering does not handle; it cannot be given a CPU budget`);
+  }
+  const out: Ref[] = [];
+  if (names.length === 0) return out; // binaryen.js has no info for some leaves (unreachable)
+  const info = binaryen.getExpressionInfo(e) as unknown as Record<string, unknown>;
+  for (const n of names) {
+    const v = info[n];
+    if (Array.isArray(v)) { for (const c of v) if (c) out.push(c as Ref); }
+    else if (typeof v === 'number' && v !== 0) out.push(v);
+  }
+  return out;
+}
