@@ -12,4 +12,5 @@ export * from "./udp";
 export * from "./icmp";
 export * from "./checksum";
 export * from "./services";
+export * from "./maps";
 export { load16be, load32be, load64be, load48be, store16be, store32be, store64be, store48be } from "./bytes";
