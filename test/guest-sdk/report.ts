@@ -18,7 +18,7 @@ const SLOTS = {
   udpSport: 41, udpDport: 42, udpLength: 43, udpChecksum: 44,
   icmpType: 45, icmpCode: 46, icmpId: 47, icmpSeq: 48, icmpChecksum: 49,
   arpOp: 50, arpSenderMac: 51, arpSenderIp: 52, arpTargetMac: 53, arpTargetIp: 54,
-  fragOffset: 55, fragId: 56, v4ChecksumComputed: 59, l4ChecksumComputed: 60,
+  fragOffset: 55, fragId: 56, rawChecksum: 57, v4ChecksumComputed: 59, l4ChecksumComputed: 60,
   vlan0Tpid: 61, vlan1Tpid: 62, ethType: 63,
 } as const;
 

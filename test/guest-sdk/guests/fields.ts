@@ -5,7 +5,7 @@
 // so bytes hidden behind a truncated packet stay as the test put them.
 
 import {
-  Packet, Verdict, PASS, ipv4Checksum, ipv4ChecksumValid, l4Checksum, l4ChecksumValid,
+  Packet, Verdict, PASS, checksum, ipv4Checksum, ipv4ChecksumValid, l4Checksum, l4ChecksumValid,
 } from "wasmxdp";
 
 const REPORT_SIZE: usize = 512;
@@ -74,6 +74,7 @@ export function handle(pkt: Packet): Verdict {
   put(r, 9, pkt.payloadLength);
   if (l4ChecksumValid(pkt)) flags |= 1 << 14;
   put(r, 60, <u64>l4Checksum(pkt));
+  put(r, 57, checksum(pkt.data, pkt.len));
   put(r, 0, flags);
 
   pkt.adjustTail(<i32>pkt.tailroom);
