@@ -1,0 +1,61 @@
+// Shared by the host suites: the hostile corpus (test/host/guests/) turned into
+// wasm bytes, and frames whose first byte selects a guest's behaviour.
+
+import binaryen from 'binaryen';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Batch } from '../../host/batch.js';
+import { compileHandlerCached } from '../../host/compile.js';
+import type { Sandbox } from '../../host/sandbox.js';
+import { eth, ipv4, udp } from '../helpers/packets.js';
+import { loadBatch } from '../helpers/guest.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Runs from dist/test/host; the corpus stays in the source tree.
+export const GUESTS = path.resolve(here, '../../../test/host/guests');
+
+/** Assembles WAT text to a wasm binary with binaryen (no validation, no optimisation). */
+export function watText(text: string): Uint8Array {
+  const mod = binaryen.parseText(text);
+  try {
+    mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt);
+    return mod.emitBinary();
+  } finally {
+    mod.dispose();
+  }
+}
+
+/** test/host/guests/<name>.wat as a wasm binary. */
+export function wat(name: string): Uint8Array {
+  return watText(fs.readFileSync(path.join(GUESTS, `${name}.wat`), 'utf8'));
+}
+
+/** test/host/guests/as/<name>.ts compiled with the SDK (cached). */
+export function asGuest(name: string): Promise<Uint8Array> {
+  return compileHandlerCached(path.join(GUESTS, 'as', `${name}.ts`));
+}
+
+/** A UDP frame whose first byte (destination MAC) is `tag`, and whose payload carries `id`. */
+export function tagged(tag: number, id = 0): Uint8Array {
+  const hex = tag.toString(16).padStart(2, '0');
+  return eth({ src: '02:00:00:00:00:01', dst: `${hex}:00:00:00:00:02` },
+    ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, udp({ sport: 1000 + id, dport: 2000 }, `packet ${id}`)));
+}
+
+/** Loads `frames` into the sandbox and runs one batch; returns the batch. */
+export function runBatch(sb: Sandbox, frames: Uint8Array[], nowNs = 0n, batch = new Batch()): Batch {
+  loadBatch(sb, batch, frames);
+  sb.run(batch, nowNs);
+  return batch;
+}
+
+export function actions(b: Batch): number[] {
+  return Array.from(b.action.subarray(0, b.n));
+}
+
+/** Collects log lines instead of printing them. */
+export function logSink(): { lines: string[]; log: (l: string) => void } {
+  const lines: string[] = [];
+  return { lines, log: (l) => lines.push(l) };
+}
