@@ -1,0 +1,256 @@
+// N-API binding of XskSet. Setup and teardown may allocate; receive() and
+// apply() take plain numbers and touch only the batch arrays bound once.
+#include <bpf/libbpf.h>
+#include <napi.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "sys_error.h"
+#include "xsk_set.h"
+
+namespace {
+
+int quietPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  static const bool debug = std::getenv("WASMXDP_DEBUG") != nullptr;
+  if (!debug && level != LIBBPF_WARN) return 0;
+  if (!debug) return 0;  // warnings surface as errors we report ourselves
+  return vfprintf(stderr, fmt, args);
+}
+
+[[noreturn]] void rethrow(Napi::Env env) {
+  try {
+    throw;
+  } catch (const SysError& e) {
+    Napi::Error err = Napi::Error::New(env, e.what());
+    err.Set("errno", Napi::Number::New(env, e.err));
+    err.Set("op", Napi::String::New(env, e.op));
+    err.Set("detail", Napi::String::New(env, e.detail));
+    throw err;
+  } catch (const UsageError& e) {
+    throw Napi::TypeError::New(env, e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+uint32_t u32(const Napi::Object& o, const char* k, uint32_t dflt) {
+  Napi::Value v = o.Get(k);
+  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : dflt;
+}
+
+template <typename T>
+T* arrayData(const Napi::Object& o, const char* k, napi_typedarray_type type, uint32_t& cap,
+             Napi::ObjectReference& ref) {
+  Napi::Value v = o.Get(k);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(o.Env(), std::string("batch.") + k + " has the wrong array type");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  cap = std::min<uint32_t>(cap, ta.ElementLength());
+  ref = Napi::Persistent(ta.As<Napi::Object>());
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+}
+
+class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "XskSet",
+                       {InstanceMethod("addPort", &XskSetWrap::AddPort),
+                        InstanceMethod("bindBatch", &XskSetWrap::BindBatch),
+                        InstanceMethod("receive", &XskSetWrap::Receive),
+                        InstanceMethod("apply", &XskSetWrap::Apply),
+                        InstanceMethod("xdpStats", &XskSetWrap::XdpStats),
+                        InstanceMethod("counters", &XskSetWrap::Counters),
+                        InstanceMethod("programStats", &XskSetWrap::ProgramStats),
+                        InstanceMethod("frames", &XskSetWrap::Frames),
+                        InstanceMethod("close", &XskSetWrap::Close)});
+  }
+
+  // new XskSet(memoryBytes: Uint8Array, opts)
+  XskSetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XskSetWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || !info[1].IsObject())
+      throw Napi::TypeError::New(env, "XskSet(memoryBytes: Uint8Array, options)");
+    // napi_get_typedarray_info works for ArrayBuffer- and SharedArrayBuffer-backed memories.
+    napi_value ta = info[0];
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, ta, &type, &length, &data, &ab, &off) != napi_ok || type != napi_uint8_array)
+      throw Napi::TypeError::New(env, "memoryBytes must be a Uint8Array over the memory's buffer");
+    Napi::Object o = info[1].As<Napi::Object>();
+    UmemConfig c;
+    c.base = static_cast<uint8_t*>(data);
+    c.umemOffset = u32(o, "umemOffset", 0);
+    c.umemSize = u32(o, "umemSize", 0);
+    c.frameSize = u32(o, "frameSize", 2048);
+    c.frameHeadroom = u32(o, "frameHeadroom", 0);
+    c.fillSize = u32(o, "fillSize", 4096);
+    c.compSize = u32(o, "compSize", 4096);
+    c.bpfObject = o.Get("bpfObject").ToString().Utf8Value();
+    if ((uint64_t)c.umemOffset + c.umemSize > length)
+      throw Napi::RangeError::New(env, "UMEM region lies outside the memory");
+    memRef_ = Napi::Persistent(info[0].As<Napi::Object>());  // the kernel pins these pages
+    try {
+      set_ = std::make_unique<XskSet>(c);
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+ private:
+  XskSet& set(Napi::Env env) {
+    if (!set_) throw Napi::Error::New(env, "XskSet is closed");
+    return *set_;
+  }
+
+  Napi::Value AddPort(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    PortConfig pc;
+    pc.ifname = o.Get("ifname").ToString().Utf8Value();
+    pc.queue = u32(o, "queue", 0);
+    pc.mode = o.Get("mode").ToString().Utf8Value() == "drv" ? XdpMode::Drv : XdpMode::Skb;
+    std::string copy = o.Has("copy") ? o.Get("copy").ToString().Utf8Value() : "auto";
+    pc.copyMode = copy == "copy" ? 1 : copy == "zerocopy" ? 2 : 0;
+    pc.needWakeup = !o.Has("needWakeup") || o.Get("needWakeup").ToBoolean();
+    pc.rxSize = u32(o, "rxSize", 2048);
+    pc.txSize = u32(o, "txSize", 2048);
+    pc.busyPollUsec = u32(o, "busyPollUsec", 0);
+    pc.busyPollBudget = u32(o, "busyPollBudget", 0);
+    pc.force = o.Has("force") && o.Get("force").ToBoolean();
+    try {
+      return Napi::Number::New(env, set(env).addPort(pc));
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  void BindBatch(const Napi::CallbackInfo& info) {
+    Napi::Object b = info[0].As<Napi::Object>();
+    BatchView v;
+    uint32_t cap = UINT32_MAX;
+    v.addr = arrayData<uint32_t>(b, "addr", napi_uint32_array, cap, refs_[0]);
+    v.len = arrayData<uint32_t>(b, "len", napi_uint32_array, cap, refs_[1]);
+    v.port = arrayData<uint16_t>(b, "port", napi_uint16_array, cap, refs_[2]);
+    v.queue = arrayData<uint16_t>(b, "queue", napi_uint16_array, cap, refs_[3]);
+    v.headroom = arrayData<uint16_t>(b, "headroom", napi_uint16_array, cap, refs_[4]);
+    v.tailroom = arrayData<uint16_t>(b, "tailroom", napi_uint16_array, cap, refs_[5]);
+    v.action = arrayData<uint8_t>(b, "action", napi_uint8_array, cap, refs_[6]);
+    v.target = arrayData<uint32_t>(b, "target", napi_uint32_array, cap, refs_[7]);
+    v.outAddr = arrayData<uint32_t>(b, "outAddr", napi_uint32_array, cap, refs_[8]);
+    v.outLen = arrayData<uint32_t>(b, "outLen", napi_uint32_array, cap, refs_[9]);
+    v.capacity = cap;
+    set(info.Env()).bind(v);
+  }
+
+  Napi::Value Receive(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t max = info[0].As<Napi::Number>().Uint32Value();
+    int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+    try {
+      return Napi::Number::New(env, set(env).receive(max, timeout));
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  void Apply(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      set(env).apply(info[0].As<Napi::Number>().Uint32Value());
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  Napi::Value XdpStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t port = portArg(info);
+    try {
+      xdp_statistics s = set(env).xdpStats(port);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("rxDropped", (double)s.rx_dropped);
+      o.Set("rxInvalidDescs", (double)s.rx_invalid_descs);
+      o.Set("txInvalidDescs", (double)s.tx_invalid_descs);
+      o.Set("rxRingFull", (double)s.rx_ring_full);
+      o.Set("rxFillRingEmptyDescs", (double)s.rx_fill_ring_empty_descs);
+      o.Set("txRingEmptyDescs", (double)s.tx_ring_empty_descs);
+      return o;
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const PortCounters& c = set(env).counters(portArg(info));
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rx", (double)c.rx);
+    o.Set("drop", (double)c.drop);
+    o.Set("tx", (double)c.tx);
+    o.Set("redirectOut", (double)c.redirectOut);
+    o.Set("redirectIn", (double)c.redirectIn);
+    o.Set("pass", (double)c.pass);
+    o.Set("passErrors", (double)c.passErrors);
+    o.Set("txRingFull", (double)c.txRingFull);
+    o.Set("invalidVerdicts", (double)c.invalidVerdicts);
+    o.Set("kicks", (double)c.kicks);
+    o.Set("kickErrors", (double)c.kickErrors);
+    return o;
+  }
+
+  Napi::Value ProgramStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint64_t v[kStatCount];
+    set(env).program(portArg(info)).readStats(v);
+    Napi::Array a = Napi::Array::New(env, kStatCount);
+    for (uint32_t i = 0; i < kStatCount; i++) a.Set(i, (double)v[i]);
+    return a;
+  }
+
+  Napi::Value Frames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    FrameCounts c = set(env).frames();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("total", c.total);
+    o.Set("free", c.free);
+    o.Set("fill", c.fill);
+    o.Set("tx", c.tx);
+    o.Set("held", c.held);
+    o.Set("invalidAddrs", set(env).invalidAddrs());
+    return o;
+  }
+
+  void Close(const Napi::CallbackInfo&) {
+    set_.reset();
+    for (auto& r : refs_) r.Reset();
+    memRef_.Reset();
+  }
+
+  uint32_t portArg(const Napi::CallbackInfo& info) {
+    uint32_t p = info[0].As<Napi::Number>().Uint32Value();
+    if (p >= set(info.Env()).portCount()) throw Napi::RangeError::New(info.Env(), "no such port");
+    return p;
+  }
+
+  std::unique_ptr<XskSet> set_;
+  Napi::ObjectReference memRef_;
+  Napi::ObjectReference refs_[10];
+};
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  libbpf_set_print(quietPrint);
+  exports.Set("XskSet", XskSetWrap::Init(env));
+  return exports;
+}
+
+NODE_API_MODULE(wasmxdp, Init)

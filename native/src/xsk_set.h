@@ -1,0 +1,124 @@
+// The AF_XDP side of one pipeline: a UMEM over a caller-owned memory region,
+// the sockets (ports) sharing it, the free-frame pool, and the two per-burst
+// operations (receive, apply verdicts). Pure C++: the N-API layer only binds it.
+//
+// Every frame is in exactly one state at all times (Free, Fill, Held, Tx), so
+// frames() can prove nothing leaked and apply() refuses frames it did not hand
+// out. Addresses exchanged with the caller are absolute in the caller's memory
+// (umemOffset + UMEM address).
+#pragma once
+#include <poll.h>
+#include <xdp/xsk.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "xdp_program.h"
+
+struct UmemConfig {
+  uint8_t* base;         // start of the caller's memory
+  uint32_t umemOffset;   // page-aligned offset of the UMEM in it
+  uint32_t umemSize;
+  uint32_t frameSize;    // 2048 or 4096
+  uint32_t frameHeadroom;  // xsk frame_headroom; rx headroom = 256 + this
+  uint32_t fillSize, compSize;
+  std::string bpfObject;
+};
+
+struct PortConfig {
+  std::string ifname;
+  uint32_t queue = 0;
+  XdpMode mode = XdpMode::Skb;
+  int copyMode = 0;  // 0 auto, 1 copy, 2 zero-copy
+  bool needWakeup = true;
+  uint32_t rxSize = 2048, txSize = 2048;
+  uint32_t busyPollUsec = 0, busyPollBudget = 0;
+  bool force = false;
+};
+
+// The caller's batch arrays (host/batch.ts), bound once.
+struct BatchView {
+  uint32_t capacity = 0;
+  uint32_t* addr = nullptr;
+  uint32_t* len = nullptr;
+  uint16_t* port = nullptr;
+  uint16_t* queue = nullptr;
+  uint16_t* headroom = nullptr;
+  uint16_t* tailroom = nullptr;
+  uint8_t* action = nullptr;
+  uint32_t* target = nullptr;
+  uint32_t* outAddr = nullptr;
+  uint32_t* outLen = nullptr;
+};
+
+// Per-port counters kept by user space (the verdicts as applied).
+struct PortCounters {
+  uint64_t rx = 0, drop = 0, tx = 0, redirectOut = 0, redirectIn = 0, pass = 0;
+  uint64_t passErrors = 0, txRingFull = 0, invalidVerdicts = 0, kicks = 0, kickErrors = 0;
+};
+
+struct FrameCounts {
+  uint32_t total, free, fill, tx, held;
+};
+
+class XskSet {
+ public:
+  explicit XskSet(const UmemConfig& cfg);
+  ~XskSet();
+  XskSet(const XskSet&) = delete;
+  XskSet& operator=(const XskSet&) = delete;
+
+  uint32_t addPort(const PortConfig& pc);
+  void bind(const BatchView& b) { batch_ = b; }
+  uint32_t receive(uint32_t max, int timeoutMs);
+  void apply(uint32_t n);
+  void close();
+
+  size_t portCount() const { return ports_.size(); }
+  xdp_statistics xdpStats(uint32_t port) const;
+  const PortCounters& counters(uint32_t port) const { return ports_[port]->ctr; }
+  XdpProgram& program(uint32_t port) { return *ports_[port]->prog; }
+  uint32_t portQueue(uint32_t port) const { return ports_[port]->cfg.queue; }
+  const PortConfig& portConfig(uint32_t port) const { return ports_[port]->cfg; }
+  FrameCounts frames() const;
+  uint32_t invalidAddrs() const { return invalidAddrs_; }
+  uint32_t rxHeadroom() const { return 256 + cfg_.frameHeadroom; }
+
+ private:
+  enum : uint8_t { Free, Fill, Held, Tx };
+  struct Port {
+    PortConfig cfg;
+    xsk_socket* xsk = nullptr;
+    int fd = -1;
+    xsk_ring_cons rx{}, comp{};
+    xsk_ring_prod tx{}, fill{};
+    std::shared_ptr<XdpProgram> prog;
+    uint32_t inFill = 0, inTx = 0, txPending = 0;
+    PortCounters ctr;
+  };
+
+  void reap(Port& p);
+  void refill(Port& p);
+  uint32_t drain(uint32_t max);
+  bool queueTx(Port& p, uint32_t rel, uint32_t len);
+  void kick(Port& p);
+  void release(uint32_t frameIdx);
+  void wakeIfNeeded(Port& p);
+
+  UmemConfig cfg_;
+  uint8_t* umemArea_;
+  uint32_t frameCount_, frameShift_;
+  xsk_umem* umem_ = nullptr;
+  xsk_ring_prod umemFill_{};
+  xsk_ring_cons umemComp_{};
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::shared_ptr<XdpProgram>> programs_;
+  std::vector<uint32_t> pool_;  // free frame indexes (stack)
+  std::vector<uint8_t> state_;
+  std::vector<uint32_t> passIdx_;
+  std::vector<pollfd> pollfds_;
+  BatchView batch_;
+  uint32_t held_ = 0, rrStart_ = 0, invalidAddrs_ = 0;
+};

@@ -1,0 +1,227 @@
+// AF_XDP ports over a WebAssembly.Memory: one UMEM (the ABI's frame area) shared
+// by every port of a pipeline, zero copy between the kernel and the guest.
+// Setup and teardown are ordinary calls; receive() and apply() are the two
+// per-burst calls and work on batch arrays bound once (host/batch.ts Batch).
+import { FRAME_AREA_OFFSET, FRAME_AREA_SIZE } from '../host/abi.js';
+import { WasmxdpError } from '../host/errors.js';
+import { mapNativeError } from './errno.js';
+import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
+
+export type XdpMode = 'skb' | 'drv';
+export type CopyMode = 'auto' | 'copy' | 'zerocopy';
+
+export interface PortSetOptions {
+  memory: WebAssembly.Memory;
+  /** 2048 (default) or 4096. */
+  frameSize?: 2048 | 4096;
+  /** Bytes before a received packet in its frame; at least 256 (the kernel's XDP headroom). Default 256. */
+  headroom?: number;
+  /** Fill and completion ring sizes (powers of two); default: the frame count, capped at 8192. */
+  fillSize?: number;
+  compSize?: number;
+  /** UMEM region in the memory; defaults to the ABI v1 frame area. */
+  umemOffset?: number;
+  umemSize?: number;
+}
+
+export interface PortOptions {
+  ifname: string;
+  queue?: number;
+  /** XDP attach mode of the steering program: 'skb' (generic, default) or 'drv' (native). */
+  mode?: XdpMode;
+  copy?: CopyMode;
+  needWakeup?: boolean;
+  rxSize?: number;
+  txSize?: number;
+  /** SO_BUSY_POLL microseconds (with SO_PREFER_BUSY_POLL); 0 = off. */
+  busyPollUsec?: number;
+  busyPollBudget?: number;
+  /** Replace an XDP program that is not wasmxdp's. */
+  force?: boolean;
+}
+
+/** Batch arrays as in host/batch.ts; every array must hold at least as many entries as receive()'s max. */
+export interface BatchArrays {
+  addr: Uint32Array; len: Uint32Array; port: Uint16Array; queue: Uint16Array;
+  headroom: Uint16Array; tailroom: Uint16Array;
+  action: Uint8Array; target: Uint32Array; outAddr: Uint32Array; outLen: Uint32Array;
+}
+
+/** XDP_STATISTICS of one socket. */
+export interface XdpSocketStats {
+  rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number;
+  rxRingFull: number; rxFillRingEmptyDescs: number; txRingEmptyDescs: number;
+}
+
+/** Verdicts as applied by user space, per port. */
+export interface PortCounters {
+  rx: number; drop: number; tx: number; redirectOut: number; redirectIn: number; pass: number;
+  passErrors: number; txRingFull: number; invalidVerdicts: number; kicks: number; kickErrors: number;
+}
+
+/** Counters of the interface's XDP program (summed over CPUs). */
+export interface ProgramStats {
+  aborted: number; drop: number; pass: number; tx: number; redirect: number;
+  /** Reinjected PASS frames recognised by the loop guard and let through. */
+  guardPass: number;
+  /** Frames reinjected into the stack by PASS verdicts. */
+  reinjected: number;
+  /** Frames passed because no socket sits on their queue. */
+  noSocket: number;
+}
+
+/** Where every UMEM frame is: total === free + fill + tx + held, always. */
+export interface FrameAccounting {
+  total: number; free: number; fill: number; tx: number; held: number;
+  /** Addresses handed to apply() that receive() did not hand out (ignored). */
+  invalidAddrs: number;
+}
+
+export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
+
+const PROGRAM_STAT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
+const XDP_PACKET_HEADROOM = 256;
+// Re-binding a queue right after a close fails with EBUSY while the kernel
+// tears the old socket down (~300 ms here).
+const BIND_RETRY_MS = 1500;
+
+function pow2(n: number): boolean { return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0; }
+function sleepSync(ms: number): void { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
+
+export class XskPortSet {
+  readonly frameSize: number;
+  readonly headroom: number;
+  readonly umemOffset: number;
+  readonly umemSize: number;
+  private native: NativeXskSet | null;
+  private readonly portList: PortInfo[] = [];
+
+  private constructor(native: NativeXskSet, frameSize: number, headroom: number, umemOffset: number, umemSize: number) {
+    this.native = native;
+    this.frameSize = frameSize;
+    this.headroom = headroom;
+    this.umemOffset = umemOffset;
+    this.umemSize = umemSize;
+  }
+
+  /** Registers the memory's frame area as a UMEM. The memory must not grow while open. */
+  static open(opts: PortSetOptions): XskPortSet {
+    const addon = loadNative();
+    const frameSize = opts.frameSize ?? 2048;
+    if (frameSize !== 2048 && frameSize !== 4096) throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${frameSize}`);
+    const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
+    if (!Number.isInteger(headroom) || headroom < XDP_PACKET_HEADROOM || headroom > frameSize - 1024) {
+      throw new WasmxdpError('E_CONFIG', `headroom must be an integer from ${XDP_PACKET_HEADROOM} to ${frameSize - 1024}, got ${headroom}`);
+    }
+    const umemOffset = opts.umemOffset ?? FRAME_AREA_OFFSET;
+    const umemSize = opts.umemSize ?? FRAME_AREA_SIZE;
+    if (umemOffset % 4096 !== 0 || umemSize <= 0 || umemSize % frameSize !== 0) {
+      throw new WasmxdpError('E_CONFIG', `the UMEM must start page aligned and hold whole frames (offset ${umemOffset}, size ${umemSize})`);
+    }
+    const buffer = opts.memory.buffer;
+    if (umemOffset + umemSize > buffer.byteLength) {
+      throw new WasmxdpError('E_MEMORY_LAYOUT', `the memory (${buffer.byteLength} bytes) does not contain the UMEM region [${umemOffset}, ${umemOffset + umemSize})`);
+    }
+    const frames = umemSize / frameSize;
+    const ringDefault = Math.min(8192, 2 ** Math.ceil(Math.log2(frames)));
+    const fillSize = opts.fillSize ?? ringDefault;
+    const compSize = opts.compSize ?? ringDefault;
+    if (!pow2(fillSize) || !pow2(compSize)) throw new WasmxdpError('E_CONFIG', 'fillSize and compSize must be powers of two');
+    try {
+      const native = new addon.XskSet(new Uint8Array(buffer), {
+        umemOffset, umemSize, frameSize, frameHeadroom: headroom - XDP_PACKET_HEADROOM, fillSize, compSize, bpfObject: BPF_OBJECT_PATH,
+      });
+      return new XskPortSet(native, frameSize, headroom, umemOffset, umemSize);
+    } catch (e) {
+      throw mapNativeError(e, `UMEM of ${umemSize} bytes`);
+    }
+  }
+
+  get ports(): readonly PortInfo[] { return this.portList; }
+  get frameCount(): number { return this.umemSize / this.frameSize; }
+
+  /** Opens an AF_XDP socket on (ifname, queue), attaching the XDP program to ifname on its first port. Returns the port index. */
+  addPort(opts: PortOptions): number {
+    const n = this.live();
+    if (typeof opts.ifname !== 'string' || opts.ifname.length === 0 || opts.ifname.length > 15) {
+      throw new WasmxdpError('E_CONFIG', `ifname must be an interface name of 1-15 characters, got ${JSON.stringify(opts.ifname)}`);
+    }
+    const queue = opts.queue ?? 0;
+    const mode = opts.mode ?? 'skb';
+    if (mode !== 'skb' && mode !== 'drv') throw new WasmxdpError('E_CONFIG', `mode must be 'skb' or 'drv', got ${mode}`);
+    for (const [k, v] of [['rxSize', opts.rxSize], ['txSize', opts.txSize]] as const) {
+      if (v !== undefined && !pow2(v)) throw new WasmxdpError('E_CONFIG', `${k} must be a power of two, got ${v}`);
+    }
+    if (!Number.isInteger(queue) || queue < 0 || queue > 63) throw new WasmxdpError('E_CONFIG', `queue must be 0-63, got ${queue}`);
+    const deadline = Date.now() + BIND_RETRY_MS;
+    for (;;) {
+      try {
+        const index = n.addPort({ ...opts, queue, mode });
+        this.portList.push({ index, ifname: opts.ifname, queue, mode });
+        return index;
+      } catch (e) {
+        const ne = e as { op?: string; errno?: number };
+        if (ne.op === 'xsk_socket_create' && ne.errno === 16 && Date.now() < deadline) { sleepSync(50); continue; }
+        throw mapNativeError(e, `${opts.ifname} queue ${queue} ${mode}`);
+      }
+    }
+  }
+
+  /** Binds the arrays receive() fills and apply() reads; call once (again only to switch batches). */
+  bindBatch(batch: BatchArrays): void {
+    try { this.live().bindBatch(batch); } catch (e) { throw mapNativeError(e); }
+  }
+
+  /**
+   * Receives up to `max` frames from all ports into the bound arrays: addr is
+   * absolute in the memory, headroom/tailroom the frame's room around the
+   * packet. Refills fill rings and reaps completions first. When nothing is
+   * there and timeoutMs != 0, blocks in poll() that long (-1: forever).
+   */
+  receive(max: number, timeoutMs = 0): number {
+    return this.live().receive(max, timeoutMs);
+  }
+
+  /**
+   * Applies the verdicts of the first n entries: action (XDP numbering),
+   * target (REDIRECT port), outAddr/outLen (packet after head/tail changes),
+   * addr (as received). DROP/ABORTED recycle the frame; TX/REDIRECT queue it
+   * zero copy; PASS reinjects a copy into the ingress interface's stack.
+   */
+  apply(n: number): void {
+    this.live().apply(n);
+  }
+
+  xdpStats(port: number): XdpSocketStats {
+    try { return this.live().xdpStats(port) as unknown as XdpSocketStats; } catch (e) { throw mapNativeError(e); }
+  }
+
+  counters(port: number): PortCounters {
+    return this.live().counters(port) as unknown as PortCounters;
+  }
+
+  programStats(port: number): ProgramStats {
+    const v = this.live().programStats(port);
+    const out = {} as Record<string, number>;
+    PROGRAM_STAT_NAMES.forEach((name, i) => { out[name] = v[i]; });
+    return out as unknown as ProgramStats;
+  }
+
+  frames(): FrameAccounting {
+    return this.live().frames() as unknown as FrameAccounting;
+  }
+
+  get closed(): boolean { return this.native === null; }
+
+  /** Closes the sockets, detaches the XDP programs and releases the memory. Idempotent. */
+  close(): void {
+    if (!this.native) return;
+    this.native.close();
+    this.native = null;
+  }
+
+  private live(): NativeXskSet {
+    if (!this.native) throw new WasmxdpError('E_SOCKET', 'the port set is closed');
+    return this.native;
+  }
+}
