@@ -31,7 +31,7 @@ export class ClassicPcap implements Capture {
     this.name = opts.name ?? 'capture';
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < FILE_HEADER) {
-      throw new CaptureFormatError(this.name, bytes.length, `pcap file header is cut short: ${bytes.length} of ${FILE_HEADER} bytes`, HINT_TRUNCATED);
+      throw new CaptureFormatError(this.name, 0, `pcap file header is cut short: ${bytes.length} of ${FILE_HEADER} bytes`, HINT_TRUNCATED);
     }
     const le = this.view.getUint32(0, true);
     const be = this.view.getUint32(0, false);
