@@ -95,10 +95,14 @@ class FunctionMeter {
     }
   }
 
-  /** `fuel -= cost; if (fuel < 0) unreachable` */
-  private charge(cost: Ref | number): Ref[] {
+  /** `fuel -= cost; if (fuel < 0) unreachable` for a static cost. */
+  private charge(cost: number): Ref[] {
+    return this.chargeBy(this.mod.i32.const(Math.max(1, Math.min(cost, MAX_FUEL))));
+  }
+
+  /** The same for a cost computed at run time (an i32 expression). */
+  private chargeBy(amount: Ref): Ref[] {
     const m = this.mod;
-    const amount = typeof cost === 'number' ? m.i32.const(Math.max(1, Math.min(cost, MAX_FUEL))) : cost;
     return [
       m.global.set(FUEL, m.i32.sub(m.global.get(FUEL, binaryen.i32), amount)),
       m.if(m.i32.lt_s(m.global.get(FUEL, binaryen.i32), m.i32.const(0)), m.unreachable()),
@@ -129,7 +133,7 @@ class FunctionMeter {
     const setter = id === binaryen.MemoryCopyId ? bx.MemoryCopy : id === binaryen.MemoryFillId ? bx.MemoryFill : bx.MemoryInit;
     const size = setter.getSize(e);
     const amount = m.i32.shr_u(m.local.get(this.tmp, binaryen.i32), m.i32.const(BULK_BYTES_SHIFT));
-    setter.setSize(e, m.block(null, [m.local.set(this.tmp, size), ...this.charge(amount), m.local.get(this.tmp, binaryen.i32)], binaryen.i32));
+    setter.setSize(e, m.block(null, [m.local.set(this.tmp, size), ...this.chargeBy(amount), m.local.get(this.tmp, binaryen.i32)], binaryen.i32));
   }
 }
 

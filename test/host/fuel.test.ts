@@ -1,0 +1,123 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { memoryPages } from '../../host/abi.js';
+import { WasmxdpError } from '../../host/errors.js';
+import { meter } from '../../host/fuel.js';
+import { loadModule } from '../../host/load.js';
+import { Sandbox } from '../../host/sandbox.js';
+import { actions, runBatch, tagged, wat, watText } from './fixtures.js';
+
+const test = suite('host/fuel');
+
+// Exercises metering directly, without the sandbox: a plain module whose
+// exports we call with a fuel value we choose.
+const WORK = watText(`(module
+  (memory 2)
+  (func $leaf (result i32) (i32.const 7))
+  (func (export "count") (param $n i32) (result i32)
+    (local $i i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $i))
+  (func (export "calls") (param $n i32) (result i32)
+    (local $s i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (call $leaf)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $s))
+  (func (export "fill") (param $len i32) (memory.fill (i32.const 0) (i32.const 1) (local.get $len)))
+  (func (export "spin") (loop $l (br $l)))
+  (func $down (export "down") (param $d i32) (result i32) (call $down (i32.add (local.get $d) (i32.const 1)))))`);
+
+function metered(startFuel?: number) {
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(meter(WORK, { startFuel }) as Uint8Array<ArrayBuffer>));
+  const ex = inst.exports as Record<string, any>;
+  const fuel = ex.__wx_fuel as WebAssembly.Global;
+  /** Fuel a call used. */
+  const used = (name: string, ...args: number[]): number => {
+    fuel.value = 1_000_000_000;
+    ex[name](...args);
+    return 1_000_000_000 - (fuel.value as number);
+  };
+  return { ex, fuel, used };
+}
+
+test('the metered module exports its counter, initialised to the start budget', () => {
+  const { fuel } = metered(1234);
+  assert.is(fuel.value, 1234);
+});
+
+test('loops are charged per iteration, the same amount each time', () => {
+  const { used } = metered();
+  const c0 = used('count', 0), c1 = used('count', 1000), c2 = used('count', 2000);
+  assert.ok(c0 > 0, 'function entry is charged');
+  assert.ok(c1 - c0 >= 1000, `1000 iterations cost ${c1 - c0}`);
+  assert.is(c2 - c1, c1 - c0);
+});
+
+test('calls are charged at the callee\'s entry', () => {
+  const { used } = metered();
+  const perIter = (used('calls', 200) - used('calls', 100)) / 100;
+  const loopOnly = (used('count', 200) - used('count', 100)) / 100;
+  assert.ok(perIter > loopOnly, `a loop calling a function (${perIter}/iteration) costs more than an empty one (${loopOnly})`);
+});
+
+test('memory.fill is charged by its size', () => {
+  const { used } = metered();
+  const small = used('fill', 16), big = used('fill', 65536);
+  assert.is(big - small, (65536 >> 4) - 1);
+});
+
+test('exhaustion traps with unreachable and leaves the counter negative', () => {
+  const { ex, fuel } = metered();
+  fuel.value = 10_000;
+  assert.throws(() => ex.spin(), (e: Error) => e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message));
+  assert.ok((fuel.value as number) < 0);
+});
+
+test('runaway recursion runs out of fuel before the stack when the budget is small', () => {
+  const { ex, fuel } = metered();
+  fuel.value = 5_000;
+  assert.throws(() => ex.down(0), (e: Error) => e instanceof WebAssembly.RuntimeError);
+  assert.ok((fuel.value as number) < 0);
+});
+
+test('an endless start function fails deploy instead of hanging it', () => {
+  const loaded = loadModule(wat('start-loop'), { startFuel: 1_000_000 });
+  assert.throws(() => new Sandbox(loaded, { log: () => {} }), (e: Error) =>
+    e instanceof WasmxdpError && e.code === 'E_INSTANTIATE' && /start budget/.test(e.message));
+});
+
+test('metered and unmetered modules give the same verdicts', () => {
+  const frames = [tagged(1), tagged(2), tagged(3)];
+  const a = new Sandbox(loadModule(wat('pass')), { log: () => {} });
+  const b = new Sandbox(loadModule(wat('pass'), { metering: false }), { log: () => {} });
+  assert.ok(a.metered);
+  assert.not.ok(b.metered);
+  assert.equal(actions(runBatch(a, frames)), actions(runBatch(b, frames)));
+});
+
+test('a handler that spins is stopped by the per-batch budget and classified as fuel', () => {
+  const sb = new Sandbox(loadModule(wat('poison')), { fuelPerPacket: 1000, log: () => {}, maxRerunsPerBatch: 0, failVerdict: 'drop' });
+  const b = runBatch(sb, [tagged(1), tagged(0xee), tagged(2)]);
+  assert.equal(actions(b), [2, 0, 1]);
+  const s = sb.stats.snapshot();
+  assert.is(s.fuelExhaustions, 1);
+  assert.is(s.trapsByKind.fuel, 1);
+  assert.is(s.trapsByKind.unreachable, 0);
+  assert.match(s.lastTrap ?? '', /fuel exhausted: the batch of 3 packet\(s\) used its CPU budget of 3000 units/);
+});
+
+test('fuelPerPacket and startFuel are checked', () => {
+  const loaded = loadModule(wat('pass'));
+  assert.throws(() => new Sandbox(loaded, { fuelPerPacket: 0 }), /fuelPerPacket must be an integer from 1/);
+  assert.throws(() => new Sandbox(loaded, { fuelPerPacket: 2 ** 30 }), /fuelPerPacket must be an integer from 1/);
+  assert.throws(() => loadModule(wat('pass'), { startFuel: -1 }), /startFuel must be an integer/);
+  assert.is(memoryPages(16), loaded.heapPages + 513);
+});
+
+test.run();
