@@ -1,0 +1,157 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Action, COUNTERS_OFFSET, H_PORT_COUNT, PAGE_SIZE, memoryPages } from '../../host/abi.js';
+import { Batch } from '../../host/batch.js';
+import { WasmxdpError } from '../../host/errors.js';
+import { loadModule } from '../../host/load.js';
+import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
+import { actions, runBatch, tagged, wat } from './fixtures.js';
+
+const test = suite('host/sandbox');
+const quiet = { log: () => {} };
+
+function poison(opts: SandboxOptions = {}): Sandbox {
+  return new Sandbox(loadModule(wat('poison')), { ...quiet, quarantine: false, ...opts });
+}
+
+test('after a trap the remaining packets are re-run on a fresh instance; only the trapping packet is ABORTED', () => {
+  const sb = poison();
+  const b = runBatch(sb, [tagged(1), tagged(0xdd), tagged(2), tagged(0xdc), tagged(3)]);
+  assert.equal(actions(b), [Action.PASS, Action.ABORTED, Action.PASS, Action.ABORTED, Action.PASS]);
+  const s = sb.stats.snapshot();
+  assert.is(s.traps, 2);
+  assert.is(s.trapsByKind.unreachable, 1);
+  assert.is(s.trapsByKind.out_of_bounds, 1);
+  assert.is(s.reruns, 2);
+  assert.is(s.instantiations, 3);
+  assert.is(s.failVerdicts, 0);
+  assert.equal(s.verdicts, { aborted: 2, drop: 0, pass: 3, tx: 0, redirect: 0 });
+});
+
+test('re-run answers keep the host\'s descriptors: output addresses are each packet\'s own', () => {
+  const sb = poison();
+  const frames = [tagged(1), tagged(0xdd), tagged(2, 7)];
+  const b = runBatch(sb, frames);
+  assert.is(b.outAddr[2], b.addr[2]);
+  assert.is(b.outLen[2], frames[2].length);
+});
+
+test('without re-runs the packets after the trapping one get the fail verdict', () => {
+  for (const [fv, action] of [['drop', Action.DROP], ['pass', Action.PASS], ['aborted', Action.ABORTED]] as const) {
+    const sb = poison({ maxRerunsPerBatch: 0, failVerdict: fv });
+    const b = runBatch(sb, [tagged(1), tagged(0xdd), tagged(2), tagged(3)]);
+    assert.equal(actions(b), [Action.PASS, Action.ABORTED, action, action], fv);
+    assert.is(sb.stats.snapshot().failVerdicts, 2);
+  }
+});
+
+test('re-runs per batch are bounded, then the fail verdict applies', () => {
+  const sb = poison({ maxRerunsPerBatch: 1, failVerdict: 'drop' });
+  const b = runBatch(sb, [tagged(0xdd), tagged(1), tagged(0xdd), tagged(2), tagged(0xdd), tagged(3)]);
+  assert.equal(actions(b), [Action.ABORTED, Action.PASS, Action.ABORTED, Action.DROP, Action.DROP, Action.DROP]);
+  assert.is(sb.stats.snapshot().reruns, 1);
+});
+
+test('the next batch runs normally after a trapping one', () => {
+  const sb = poison({ maxRerunsPerBatch: 0, failVerdict: 'drop' });
+  runBatch(sb, [tagged(0xdd), tagged(1)]);
+  assert.equal(actions(runBatch(sb, [tagged(1), tagged(2)])), [Action.PASS, Action.PASS]);
+});
+
+test('lying verdicts are ABORTED and counted; honest edge cases pass', () => {
+  const sb = new Sandbox(loadModule(wat('garbage')), { ...quiet, portCount: 2 });
+  const tags = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const frames = tags.map((t) => tagged(t));
+  const b = runBatch(sb, frames);
+  assert.equal(actions(b), [
+    Action.PASS, // 0 honest
+    Action.ABORTED, // 1 unknown action
+    Action.ABORTED, // 2 redirect to port 99 of 2
+    Action.ABORTED, // 3 points into the control block
+    Action.ABORTED, // 4 len 0xffffffff
+    Action.ABORTED, // 5 addr+len wraps
+    Action.ABORTED, // 6 target bits on PASS
+    Action.TX, // 7 all headroom: valid
+    Action.ABORTED, // 8 one byte before the frame
+    Action.PASS, // 9 empty at the frame end: valid
+    Action.ABORTED, // 10 another packet's frame via a forged descriptor
+  ]);
+  assert.is(sb.stats.snapshot().invalidVerdicts, 8);
+  assert.is(b.outAddr[7], b.addr[7] - b.headroom[7]);
+  assert.is(b.outLen[7], frames[7].length + b.headroom[7]);
+  assert.is(b.outLen[9], 0);
+  // ABORTED answers carry the host's own descriptor, never the guest's numbers.
+  for (const i of [1, 2, 3, 4, 5, 6, 8, 10]) {
+    assert.is(b.outAddr[i], b.addr[i], `packet ${i} addr`);
+    assert.is(b.outLen[i], frames[i].length, `packet ${i} len`);
+    assert.is(b.target[i], 0);
+  }
+});
+
+test('the header the guest scribbled over is restored before the next batch', () => {
+  const sb = new Sandbox(loadModule(wat('garbage')), { ...quiet, portCount: 2 });
+  const b1 = runBatch(sb, [tagged(0), tagged(10), tagged(11)]);
+  assert.is(b1.action[2], Action.ABORTED, 'in the same batch the guest read its own garbage');
+  assert.is(new DataView(sb.memory.buffer).getUint32(H_PORT_COUNT, true), 0xffffffff);
+  const b2 = runBatch(sb, [tagged(11)]);
+  assert.is(b2.action[0], Action.REDIRECT);
+  assert.is(b2.target[0], 1);
+});
+
+test('a guest that fills the verdict array with garbage and traps gets every packet ABORTED', () => {
+  const sb = new Sandbox(loadModule(wat('garbage')), { ...quiet, failVerdict: 'pass' });
+  const b = runBatch(sb, [tagged(0), tagged(0), tagged(12), tagged(0)]);
+  assert.equal(actions(b), [Action.ABORTED, Action.ABORTED, Action.ABORTED, Action.ABORTED]);
+  assert.is(sb.stats.snapshot().trapsByKind.unreachable, 1);
+});
+
+test('guest counters are read as untrusted numbers', () => {
+  const sb = new Sandbox(loadModule(wat('pass')), quiet);
+  const dv = new DataView(sb.memory.buffer);
+  dv.setBigUint64(COUNTERS_OFFSET + 8, 0xffffffffffffffffn, true);
+  dv.setBigUint64(COUNTERS_OFFSET + 16, 12345678901n, true);
+  assert.is(sb.counter(1), Number.MAX_SAFE_INTEGER);
+  assert.is(sb.counter(2), 12345678901);
+  assert.throws(() => sb.counter(1024), RangeError);
+  assert.throws(() => sb.counter(-1), RangeError);
+});
+
+test('stats snapshot is plain JSON with host-measured timings', () => {
+  const sb = new Sandbox(loadModule(wat('pass')), quiet);
+  for (let i = 0; i < 5; i++) runBatch(sb, [tagged(1), tagged(2)]);
+  const s = sb.stats.snapshot();
+  assert.equal(JSON.parse(JSON.stringify(s)), s);
+  assert.is(s.packets, 10);
+  assert.is(s.batches, 5);
+  assert.ok(s.nsPerPacket.avg > 0 && Number.isFinite(s.nsPerPacket.avg));
+  assert.ok(s.nsPerPacket.p99 > 0 && Number.isFinite(s.nsPerPacket.p99));
+  assert.is(s.status, 'running');
+});
+
+test('heap quota: memory is fixed at MEMORY_BASE + heapPages, within the operator limit', () => {
+  const sb = new Sandbox(loadModule(wat('pass'), { heapPages: 4 }), quiet);
+  assert.is(sb.memory.buffer.byteLength, memoryPages(4) * PAGE_SIZE);
+  assert.throws(() => sb.memory.grow(1), RangeError);
+  assert.throws(() => new Sandbox(loadModule(wat('pass')), { heapPages: 64, maxHeapPages: 32 }),
+    (e: Error) => e instanceof WasmxdpError && e.code === 'E_CONFIG' && /from 1 to 32 \(operator limit\)/.test(e.message));
+  assert.throws(() => loadModule(wat('pass'), { heapPages: 2048 }), /heapPages must be an integer from 1 to 1024/);
+});
+
+test('options are checked', () => {
+  const m = loadModule(wat('pass'));
+  assert.throws(() => new Sandbox(m, { failVerdict: 'open' as never }), /failVerdict must be one of aborted, drop, pass/);
+  assert.throws(() => new Sandbox(m, { maxRerunsPerBatch: -1 }), /maxRerunsPerBatch/);
+  assert.throws(() => new Sandbox(m, { portCount: 0 }), /portCount/);
+  assert.throws(() => new Sandbox(m, { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) }), /needs exactly 529/);
+});
+
+test('redeploy swaps the module on the same memory and keeps the old one if the new fails to start', () => {
+  const sb = new Sandbox(loadModule(wat('pass')), quiet);
+  const b = new Batch();
+  assert.throws(() => sb.redeploy(loadModule(wat('start-loop'), { startFuel: 1000 })), /failed to start/);
+  assert.equal(actions(runBatch(sb, [tagged(0xdd)], 0n, b)), [Action.PASS]);
+  sb.redeploy(loadModule(wat('poison')));
+  assert.equal(actions(runBatch(sb, [tagged(0xdd)], 0n, b)), [Action.ABORTED]);
+});
+
+test.run();
