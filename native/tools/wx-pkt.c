@@ -1,7 +1,7 @@
 // wx-pkt: test helper that sends and captures raw Ethernet frames with an
 // AF_PACKET socket. Run inside a network namespace the test created.
 //   wx-pkt send <ifname> <count> <seq-offset|-1> <gap-us> <hex-frame>...
-//       sends <count> frames cycling through the given frames; when seq-offset
+//       sends <count> frames cycling through the given frames (up to 256); when seq-offset
 //       >= 0 a big-endian u32 sequence number (0, 1, ...) is written there.
 //   wx-pkt recv <ifname> <max> <timeout-ms> [ethertype-hex]
 //       prints "ready" on stderr once bound, then one hex line per incoming
@@ -53,15 +53,15 @@ static long now_ms(void) {
 }
 
 int main(int argc, char **argv) {
-	static uint8_t frames[16][2048];
-	static size_t lens[16];
+	static uint8_t frames[256][2048];
+	static size_t lens[256];
 	struct sockaddr_ll sll;
 
 	if (argc >= 7 && !strcmp(argv[1], "send")) {
 		long count = atol(argv[3]);
 		int seq_off = atoi(argv[4]);
 		int gap_us = atoi(argv[5]);
-		int nf = argc - 6 > 16 ? 16 : argc - 6;
+		int nf = argc - 6 > 256 ? 256 : argc - 6;
 		for (int i = 0; i < nf; i++) lens[i] = unhex(argv[6 + i], frames[i], sizeof(frames[i]));
 		int fd = open_sock(argv[2], 0, &sll);
 		if (fd < 0) return die("socket");

@@ -106,6 +106,9 @@ export class NetLab {
     const add = ['link', 'add', name, 'numtxqueues', q, 'numrxqueues', q, 'type', 'veth', 'peer', 'name', peer, 'numtxqueues', q, 'numrxqueues', q, 'netns', opts.peerNs];
     this.ip(ns, add);
     this.links.push({ name, ns });
+    // No IPv6 autoconfiguration chatter (router solicitations, MLD): tests count frames.
+    this.sysctl(ns, `net.ipv6.conf.${name}.disable_ipv6`, '1');
+    this.sysctl(opts.peerNs, `net.ipv6.conf.${peer}.disable_ipv6`, '1');
     this.ip(ns, ['link', 'set', name, 'up']);
     this.ip(opts.peerNs, ['link', 'set', peer, 'up']);
     if (opts.addr) this.ip(ns, ['addr', 'add', opts.addr, 'dev', name]);
@@ -118,6 +121,14 @@ export class NetLab {
   /** Runs `ip <args>` in ns (null: this process's namespace) and returns stdout. */
   ip(ns: string | null, args: string[], allowFail = false): string {
     return ns ? this.exec(ns, 'ip', args, allowFail) : run('ip', args, { allowFail });
+  }
+
+  /** Sets a sysctl in ns (null: this process's namespace, which must be a lab/test namespace). */
+  sysctl(ns: string | null, key: string, value: string): void {
+    const file = `/proc/sys/${key.replace(/\./g, '/')}`;
+    if (ns) this.exec(ns, 'sh', ['-c', `echo ${value} > ${file}`]);
+    else if (process.env.WASMXDP_TEST_NETNS) fs.writeFileSync(file, value);
+    else throw new Error('refusing to change a sysctl of the machine\'s own namespace');
   }
 
   /** Runs a command to completion inside ns. */
