@@ -60,8 +60,9 @@ export class Pcapng implements Capture {
     const v = this.view;
     if (v.getUint32(off + 8, true) === BOM) return true;
     if (v.getUint32(off + 8, false) === BOM) return false;
+    const seen = Array.from(this.bytes.subarray(off + 8, off + 12), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new CaptureFormatError(this.name, off + 8,
-      `section header's byte-order magic is 0x${v.getUint32(off + 8, false).toString(16).padStart(8, '0')}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
+      `section header's byte-order magic is ${seen}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
   }
 
   *[Symbol.iterator](): Iterator<CapturePacket> {
