@@ -208,7 +208,10 @@ export class Packet {
   /** Fragment offset in bytes (0 for the first fragment and unfragmented packets). */
   get fragOffset(): u32 { this.parseL3(); return this.fragOff; }
   get moreFragments(): bool { this.parseL3(); return this.fragMore; }
-  /** Fragment identification (IPv4's 16-bit id, IPv6's 32-bit one); 0 when not a fragment. */
+  /**
+   * Fragment identification: IPv4's 16-bit id when isFragment, IPv6's 32-bit
+   * one whenever a fragment header is present (atomic fragments too); else 0.
+   */
   get fragId(): u32 { this.parseL3(); return this.fragIdent; }
 
   /**
@@ -288,9 +291,10 @@ export class Packet {
         if (off + 8 > end) return;
         hl = 8;
         const w = load16be(p + off + 2);
-        this.frag = true;
         this.fragOff = <u32>(w & 0xfff8);
         this.fragMore = (w & 1) != 0;
+        // An atomic fragment (offset 0, no more) is a whole packet (RFC 6946).
+        this.frag = this.fragOff != 0 || this.fragMore;
         this.fragIdent = bswap<u32>(load<u32>(p + off + 4));
       } else if (nh == IPPROTO_AH) {
         if (off + 8 > end) return;

@@ -180,6 +180,14 @@ test('IPv6 later fragment: protocol known, no transport header', async () => {
   assert.is(signed(r.l4Proto), IPPROTO_UDP);
 });
 
+test('IPv6 atomic fragment (offset 0, no more fragments) is a whole packet', async () => {
+  const f = eth({}, ipv6({ ext: [{ type: 'fragment', offset: 0, more: false, id: 0xa1b2c3d4 }] }, udp({ dport: 53 }, 'q')));
+  const r = await report(f);
+  assert.not.ok(has(r, F_FRAGMENT));
+  assert.ok(has(r, F_UDP) && has(r, F_L4_CSUM_OK));
+  assert.is(Number(r.fragId), 0xa1b2c3d4);
+});
+
 test('TCP fields: ports, seq/ack, flags, window, urgent, options and payload', async () => {
   const opts = Uint8Array.of(2, 4, 0x05, 0xb4, 1, 3, 3, 7); // MSS 1460, NOP, window scale 7
   const f = eth({}, ipv4({}, tcp({ sport: 40001, dport: 22, seq: 0xdeadbeef, ack: 0x01020304, flags: 'SA', window: 29200, urgent: 0, options: opts }, 'payload!')));
