@@ -210,3 +210,17 @@ export class TypedMap {
     for (const [k, v] of this.map.entries()) yield [decodeFields(this.keySchema, k), decodeFields(this.valueSchema, v)];
   }
 }
+
+/**
+ * A key or value as the CLI takes it: hex bytes (`0a000001`), or with a
+ * schema, `name=value,...` fields. Hex must be exactly `size` bytes.
+ */
+export function parseBytesArg(text: string, size: number, schema?: FieldSchema): Uint8Array {
+  if (text.includes('=')) {
+    if (!schema) throw new WasmxdpError('E_MAP', `'${text}' gives fields, but no field schema is known for this map; give hex bytes instead`);
+    return encodeFields(schema, parseFieldList(text), size);
+  }
+  const b = fromHex(text);
+  if (b.length !== size) throw new WasmxdpError('E_MAP', `'${text}' is ${b.length} bytes, the map needs ${size}`);
+  return b;
+}

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAPS_OFFSET, MAPS_SIZE } from '../../../host/maps/layout.js';
 import { MapsRegion } from '../../../host/maps/region.js';
-import { decodeFields, encodeFields, fromHex, ipKey, parseFieldList, schemaSize, toHex } from '../../../host/maps/schema.js';
+import { decodeFields, encodeFields, fromHex, ipKey, parseBytesArg, parseFieldList, schemaSize, toHex } from '../../../host/maps/schema.js';
 
 const test = suite('host/maps/schema');
 
@@ -50,6 +50,10 @@ test('bad input is refused with the field named', () => {
 test('hex and name=value parsing for the CLI', () => {
   assert.equal(fromHex('0x0A:00-00_01'), Uint8Array.from([10, 0, 0, 1]));
   assert.equal(parseFieldList('src=10.0.0.1, port=53'), { src: '10.0.0.1', port: '53' });
+  assert.equal(parseBytesArg('0a000001', 4), Uint8Array.from([10, 0, 0, 1]));
+  assert.equal(parseBytesArg('src=10.0.0.1,port=53', 8, { src: 'ipv4', port: 'be16' }), Uint8Array.from([10, 0, 0, 1, 0, 53, 0, 0]));
+  try { parseBytesArg('0a00', 4); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /is 2 bytes, the map needs 4/); }
+  try { parseBytesArg('a=1', 4); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /no field schema/); }
 });
 
 test('a typed map reads and writes fields', () => {
