@@ -247,6 +247,22 @@ export class MapsRegion {
     return info;
   }
 
+  /**
+   * Removes a map from the directory, so that the next declare of its name
+   * starts empty (a deploy that changes a map's shape). Its body is not
+   * reused: an instance still holding its address writes into bytes nobody
+   * else owns. False when there was no such map.
+   */
+  remove(name: string): boolean {
+    const m = this.find(name);
+    if (!m) return false;
+    this.u8.fill(0, m.desc, m.desc + DESC_SIZE);
+    const dv = this.dv;
+    dv.setUint32(MAPS_OFFSET + R_MAP_COUNT, dv.getUint32(MAPS_OFFSET + R_MAP_COUNT, true) - 1, true);
+    this.bump(R_GENERATION);
+    return true;
+  }
+
   list(): MapInfo[] {
     const out: MapInfo[] = [];
     for (let i = 0; i < DIR_CAPACITY; i++) {

@@ -91,6 +91,21 @@ test('the directory and the region fill up with ENOSPC, leaving existing maps us
   assert.is(r2.get('big').lookup(u32(199))![65535], 7);
 });
 
+test('remove frees the name and the directory entry; the next declare starts empty elsewhere', () => {
+  const r = fresh();
+  const m = r.declare('gone', 'hash', 4, 4, 8);
+  m.update(u32(1), u32(1));
+  const oldBase = m.info.base;
+  assert.ok(r.remove('gone'));
+  assert.not.ok(r.remove('gone'));
+  assert.equal(r.list(), []);
+  const again = r.declare('gone', 'hash', 4, 8, 8);
+  assert.is(again.desc, m.desc, 'the directory entry is reused');
+  assert.ok(again.info.base > oldBase, 'the old body is not');
+  assert.is(again.info.count, 0);
+  assert.is(r.dv.getUint32(MAPS_OFFSET + 0x0c, true), 1);
+});
+
 test('get names the maps there are; find returns undefined', () => {
   const r = fresh();
   r.declare('x', 'counters', 4, 8, 1);
