@@ -158,3 +158,20 @@ export function mutate(r: Rng, frame: Uint8Array): Uint8Array {
   }
   return f;
 }
+
+/** A DNS query over UDP (IPv4 or IPv6), then mutated like any frame. */
+export function dnsFrame(r: Rng): Uint8Array {
+  const u = udp({ sport: r.int(0x10000), dport: 53, length: maybe(r, 0.05, () => r.int(0x10000)) }, dnsMessage(r));
+  const ip = r.chance(0.7)
+    ? ipv4({ src: r.pick(ip4s), dst: r.pick(ip4s), mf: r.chance(0.05), fragOffset: maybe(r, 0.05, () => r.int(0x2000)) }, u)
+    : ipv6({ src: r.pick(ip6s), dst: r.pick(ip6s), ext: r.chance(0.3) ? ext(r) : undefined }, u);
+  return mutate(r, eth({ src: mac(r), dst: mac(r), vlan: r.chance(0.1) ? [r.int(4096)] : undefined }, ip));
+}
+
+/** Mostly UDP datagrams to random ports, sometimes anything else. */
+export function udpFrame(r: Rng): Uint8Array {
+  if (r.chance(0.2)) return randomFrame(r);
+  const u = udp({ sport: r.int(0x10000), dport: r.pick([7, 53, 9999, r.int(0x10000)]), length: maybe(r, 0.05, () => r.int(0x10000)) }, payload(r));
+  const ip = r.chance(0.6) ? ipv4({ src: r.pick(ip4s), dst: r.pick(ip4s), ttl: r.int(256) }, u) : ipv6({ src: r.pick(ip6s), dst: r.pick(ip6s) }, u);
+  return mutate(r, eth({ src: mac(r), dst: mac(r) }, ip));
+}
