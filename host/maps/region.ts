@@ -189,13 +189,17 @@ export class MapsRegion {
 
   private descAt(i: number): number { return MAPS_OFFSET + DIR_OFFSET + i * DESC_SIZE; }
 
+  /** A free directory entry, never-used ones first (see remove). */
   private freeDesc(): number {
     const dv = this.dv;
+    let removed = 0;
     for (let i = 0; i < DIR_CAPACITY; i++) {
       const d = this.descAt(i);
-      if (dv.getUint32(d + D_KIND, true) === MapKind.FREE) return d;
+      if (dv.getUint32(d + D_KIND, true) !== MapKind.FREE) continue;
+      if (dv.getUint32(d + D_GENERATION, true) === 0) return d;
+      if (removed === 0) removed = d;
     }
-    return 0;
+    return removed;
   }
 
   private findDesc(nameBytes: Uint8Array): number {
@@ -256,8 +260,13 @@ export class MapsRegion {
   remove(name: string): boolean {
     const m = this.find(name);
     if (!m) return false;
-    this.u8.fill(0, m.desc, m.desc + DESC_SIZE);
     const dv = this.dv;
+    // Keep the generation: entries never used are taken first, so a
+    // rolled-back instance still holding this descriptor is unlikely to
+    // update another map's counts through it.
+    const gen = dv.getUint32(m.desc + D_GENERATION, true);
+    this.u8.fill(0, m.desc, m.desc + DESC_SIZE);
+    dv.setUint32(m.desc + D_GENERATION, gen, true);
     dv.setUint32(MAPS_OFFSET + R_MAP_COUNT, dv.getUint32(MAPS_OFFSET + R_MAP_COUNT, true) - 1, true);
     this.bump(R_GENERATION);
     return true;

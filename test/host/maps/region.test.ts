@@ -100,10 +100,13 @@ test('remove frees the name and the directory entry; the next declare starts emp
   assert.not.ok(r.remove('gone'));
   assert.equal(r.list(), []);
   const again = r.declare('gone', 'hash', 4, 8, 8);
-  assert.is(again.desc, m.desc, 'the directory entry is reused');
+  assert.is.not(again.desc, m.desc, 'never-used directory entries are taken first');
   assert.ok(again.info.base > oldBase, 'the old body is not');
   assert.is(again.info.count, 0);
   assert.is(r.dv.getUint32(MAPS_OFFSET + 0x0c, true), 1);
+  for (let i = 0; i < DIR_CAPACITY - 1; i++) r.declare(`fill${i}`, 'array', 4, 4, 1);
+  assert.is(r.list().length, DIR_CAPACITY);
+  assert.ok(r.list().some((i) => i.desc === m.desc), 'a removed entry is reused once nothing else is free');
 });
 
 test('get names the maps there are; find returns undefined', () => {
