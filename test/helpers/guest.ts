@@ -3,7 +3,7 @@
 // of up to BATCH_CAPACITY go through Sandbox.run, and the results are read from
 // the validated Batch (bytes copied out at outAddr/outLen).
 
-import { BATCH_CAPACITY } from '../../host/abi.js';
+import { BATCH_CAPACITY, MEMORY_BASE } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { compileHandlerCached, CompileOptions } from '../../host/compile.js';
 import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
@@ -83,4 +83,37 @@ export function loadBatch(sandbox: Sandbox, batch: Batch, frames: FrameInput[], 
     mem.set(bytes, base + HEADROOM);
     batch.push(base + HEADROOM, len, port, 0, HEADROOM, sandbox.frameSize - HEADROOM - len);
   });
+}
+
+/**
+ * Runs `count` packets through `sandbox`, cycling through `frames` in batches
+ * of up to BATCH_CAPACITY (each batch reloaded, as a port refills its frames),
+ * and returns the nanoseconds spent inside Sandbox.run.
+ */
+export function runMany(sandbox: Sandbox, frames: FrameInput[], count: number): number {
+  const batch = new Batch();
+  const chunks: FrameInput[][] = [];
+  for (let i = 0; i < frames.length; i += BATCH_CAPACITY) chunks.push(frames.slice(i, i + BATCH_CAPACITY));
+  let done = 0;
+  let ns = 0n;
+  for (let c = 0; done < count; c = (c + 1) % chunks.length) {
+    const chunk = chunks[c].slice(0, count - done);
+    loadBatch(sandbox, batch, chunk);
+    const t0 = process.hrtime.bigint();
+    sandbox.run(batch);
+    ns += process.hrtime.bigint() - t0;
+    done += chunk.length;
+  }
+  return Number(ns);
+}
+
+/**
+ * Address just past the last non-zero byte of the guest's data and heap
+ * region. The stub runtime writes a header for every allocation at the top of
+ * its heap, so a guest that allocates moves this mark up.
+ */
+export function heapHighWater(sandbox: Sandbox): number {
+  const mem = sandbox.bytes;
+  for (let i = mem.length - 1; i >= MEMORY_BASE; i--) if (mem[i] !== 0) return i + 1;
+  return MEMORY_BASE;
 }

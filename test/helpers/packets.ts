@@ -522,7 +522,10 @@ export interface ParsedFrame {
   complete: boolean;
 }
 
-/** Independent, straightforward parse of a well-formed frame for assertions. */
+/**
+ * Independent, straightforward parse of a well-formed frame for assertions.
+ * IP with the wrong version nibble (or IPv4 IHL < 5) is left unparsed (ipVersion 0).
+ */
 export function parseFrame(f: Uint8Array): ParsedFrame {
   let off = 12;
   const vlans: ParsedFrame['vlans'] = [];
@@ -538,14 +541,15 @@ export function parseFrame(f: Uint8Array): ParsedFrame {
     dst: fmtMac(f, 0), src: fmtMac(f, 6), vlans, etherType: type, l3Off, ipVersion: 0, proto: -1,
     ipSrc: null, ipDst: null, l4Off: -1, l4Len: 0, complete: true,
   };
-  if (type === ETH_P_IPV4) {
+  const version = f.length > l3Off ? f[l3Off] >> 4 : 0;
+  if (type === ETH_P_IPV4 && version === 4 && (f[l3Off] & 0xf) >= 5) {
     const ihl = (f[l3Off] & 0xf) * 4;
     const total = get16(f, l3Off + 2);
     r.ipVersion = 4; r.proto = f[l3Off + 9];
     r.ipSrc = f.slice(l3Off + 12, l3Off + 16); r.ipDst = f.slice(l3Off + 16, l3Off + 20);
     r.l4Off = l3Off + ihl; r.l4Len = total - ihl;
     r.complete = l3Off + total <= f.length;
-  } else if (type === ETH_P_IPV6) {
+  } else if (type === ETH_P_IPV6 && version === 6) {
     r.ipVersion = 6;
     r.ipSrc = f.slice(l3Off + 8, l3Off + 24); r.ipDst = f.slice(l3Off + 24, l3Off + 40);
     const end = l3Off + 40 + get16(f, l3Off + 4);
