@@ -17,7 +17,7 @@ const cases: [string, number, string, string, RegExp][] = [
   ['if_nametoindex', 19, 'eth9', 'E_NO_SUCH_IFACE', /eth9/],
   ['umem_create', 105, '', 'E_MEMLOCK', /RLIMIT_MEMLOCK.*CAP_IPC_LOCK/],
   ['umem_create', 1, '', 'E_MEMLOCK', /RLIMIT_MEMLOCK/],
-  ['xdp_busy', 16, "veth0 already runs XDP program 'foo' (id 3)", 'E_XDP_BUSY', /foo.*force/],
+  ['xdp_busy', 16, "veth0 already runs XDP program 'foo' (id 3)", 'E_XDP_BUSY', /force[\s\S]*'foo'/],
   ['xdp_attach', 16, 'veth0 skb', 'E_XDP_BUSY', /another/],
   ['xdp_attach', 95, 'veth0 drv', 'E_DRIVER_MODE', /skb/],
   ['xsk_socket_create', 16, 'veth0 queue 0', 'E_SOCKET', /busy/],
