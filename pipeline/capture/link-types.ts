@@ -15,9 +15,10 @@ export function linkTypeName(linkType: number): string {
   return NAMES[linkType] ?? 'unknown';
 }
 
-export function requireEthernet(name: string, offset: number, linkType: number, where: string): void {
+/** `subject` and `problem` frame the link type, e.g. "packet" + "is on interface 1". */
+export function requireEthernet(name: string, offset: number, linkType: number, subject: string, problem: string): void {
   if (linkType === LINKTYPE_ETHERNET) return;
-  throw new CaptureFormatError(name, offset,
-    `${where} has link type ${linkType} (${linkTypeName(linkType)}), not Ethernet (1)`,
+  throw new CaptureFormatError(name, offset, subject,
+    `${problem} link type ${linkType} (${linkTypeName(linkType)}), not Ethernet (1)`,
     'wasmxdp handlers take Ethernet frames: capture on one Ethernet interface, e.g. `tcpdump -i eth0 -w file.pcap`, not `-i any`');
 }

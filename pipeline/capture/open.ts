@@ -13,13 +13,13 @@ export function readCapture(bytes: Uint8Array, opts: ReadOptions = {}): Capture 
   if (isPcapngMagic(bytes)) return new Pcapng(bytes, opts);
   if (isClassicPcapMagic(bytes)) return new ClassicPcap(bytes, opts);
   if (bytes.length < 4) {
-    throw new CaptureFormatError(name, 0, `file is ${bytes.length} bytes, too short to be a capture`, 'empty or truncated file?');
+    throw new CaptureFormatError(name, 0, 'file', `ends after ${bytes.length} bytes, too short to be a capture`, 'empty or truncated file?');
   }
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   const hint = bytes[0] === 0x1f && bytes[1] === 0x8b
     ? 'it is gzip-compressed: gunzip it first'
     : 'wasmxdp reads pcap and pcapng; convert other formats with `editcap -F pcapng <in> <out>`';
-  throw new CaptureFormatError(name, 0, `file starts with ${head}, which is neither a pcap nor a pcapng magic`, hint);
+  throw new CaptureFormatError(name, 0, 'file', `starts with ${head}, which is neither a pcap nor a pcapng magic`, hint);
 }
 
 /** Reads the whole file into memory (packets are views into it) and parses lazily. */

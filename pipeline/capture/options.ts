@@ -16,7 +16,7 @@ export function forEachOption(
     const length = v.getUint16(off + 2, le);
     if (code === 0) return;
     if (length > end - off - 4) {
-      throw new CaptureFormatError(name, off, `option ${code} claims ${length} bytes, beyond the end of its block (${end - off - 4} left)`, HINT_CORRUPT);
+      throw new CaptureFormatError(name, off, `option ${code}`, `claims ${length} bytes, beyond the end of its block (${end - off - 4} left)`, HINT_CORRUPT);
     }
     fn({ code, offset: off + 4, length });
     off += 4 + ((length + 3) & ~3);

@@ -31,27 +31,27 @@ export class ClassicPcap implements Capture {
     this.name = opts.name ?? 'capture';
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < FILE_HEADER) {
-      throw new CaptureFormatError(this.name, 0, `pcap file header is cut short: ${bytes.length} of ${FILE_HEADER} bytes`, HINT_TRUNCATED);
+      throw new CaptureFormatError(this.name, 0, 'pcap file header', `is cut short: ${bytes.length} of ${FILE_HEADER} bytes`, HINT_TRUNCATED);
     }
     const le = this.view.getUint32(0, true);
     const be = this.view.getUint32(0, false);
     if (le === MAGIC_MODIFIED || be === MAGIC_MODIFIED) {
-      throw new CaptureFormatError(this.name, 0, 'this is a "modified" (Kuznetzov) pcap, which wasmxdp does not read', 'convert it with `editcap -F pcap <in> <out>`');
+      throw new CaptureFormatError(this.name, 0, 'file header', 'is that of a "modified" (Kuznetzov) pcap, which wasmxdp does not read', 'convert it with `editcap -F pcap <in> <out>`');
     }
     this.littleEndian = le === MAGIC_US || le === MAGIC_NS;
     const magic = this.littleEndian ? le : be;
     if (magic !== MAGIC_US && magic !== MAGIC_NS) {
-      throw new CaptureFormatError(this.name, 0, `magic 0x${le.toString(16).padStart(8, '0')} is not a classic pcap magic`, 'not a pcap file?');
+      throw new CaptureFormatError(this.name, 0, 'file header', `has magic 0x${le.toString(16).padStart(8, '0')}, not a classic pcap magic`, 'not a pcap file?');
     }
     this.nanosecond = magic === MAGIC_NS;
     const major = this.view.getUint16(4, this.littleEndian);
     if (major !== 2) {
-      throw new CaptureFormatError(this.name, 4, `pcap major version ${major} is not 2`, HINT_CORRUPT);
+      throw new CaptureFormatError(this.name, 4, 'version field', `says pcap major version ${major}, not 2`, HINT_CORRUPT);
     }
     this.snaplen = this.view.getUint32(16, this.littleEndian);
     // The upper bits of this field carry FCS information, not the link type.
     this.linkType = this.view.getUint32(20, this.littleEndian) & 0xffff;
-    if (!opts.anyLinkType) requireEthernet(this.name, 20, this.linkType, 'the capture');
+    if (!opts.anyLinkType) requireEthernet(this.name, 20, this.linkType, 'file header', 'gives');
   }
 
   *[Symbol.iterator](): Iterator<CapturePacket> {
@@ -61,18 +61,18 @@ export class ClassicPcap implements Capture {
     while (off < bytes.length) {
       const left = bytes.length - off;
       if (left < RECORD_HEADER) {
-        throw new CaptureFormatError(name, off, `record header is cut short: ${left} of ${RECORD_HEADER} bytes`, HINT_TRUNCATED);
+        throw new CaptureFormatError(name, off, 'record header', `is cut short: ${left} of ${RECORD_HEADER} bytes`, HINT_TRUNCATED);
       }
       const caplen = v.getUint32(off + 8, le);
       const origLen = v.getUint32(off + 12, le);
       if (caplen > MAX_CAPTURED_LENGTH) {
-        throw new CaptureFormatError(name, off, `record claims ${caplen} captured bytes, more than the ${MAX_CAPTURED_LENGTH} any capture holds`, HINT_CORRUPT);
+        throw new CaptureFormatError(name, off, 'record', `claims ${caplen} captured bytes, more than the ${MAX_CAPTURED_LENGTH} any capture holds`, HINT_CORRUPT);
       }
       if (caplen > left - RECORD_HEADER) {
-        throw new CaptureFormatError(name, off, `record claims ${caplen} bytes, beyond the end of the file (${left - RECORD_HEADER} left)`, HINT_TRUNCATED);
+        throw new CaptureFormatError(name, off, 'record', `claims ${caplen} bytes, beyond the end of the file (${left - RECORD_HEADER} left)`, HINT_TRUNCATED);
       }
       if (origLen < caplen) {
-        throw new CaptureFormatError(name, off, `record has captured length ${caplen} above its original length ${origLen}`, HINT_CORRUPT);
+        throw new CaptureFormatError(name, off, 'record', `has captured length ${caplen} above its original length ${origLen}`, HINT_CORRUPT);
       }
       const sec = BigInt(v.getUint32(off, le));
       const frac = BigInt(v.getUint32(off + 4, le));

@@ -45,7 +45,7 @@ export class Pcapng implements Capture {
     this.name = opts.name ?? 'capture';
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!isPcapngMagic(bytes)) {
-      throw new CaptureFormatError(this.name, 0, 'a pcapng file must start with a section header block (0a 0d 0d 0a)', 'not a pcapng file?');
+      throw new CaptureFormatError(this.name, 0, 'file', 'does not start with a section header block (0a 0d 0d 0a)', 'not a pcapng file?');
     }
     // Fail at open, not at the first packet, when the very first block is bad.
     this.sectionByteOrder(0);
@@ -55,14 +55,13 @@ export class Pcapng implements Capture {
   private sectionByteOrder(off: number): boolean {
     const left = this.bytes.length - off;
     if (left < 12) {
-      throw new CaptureFormatError(this.name, off, `section header block is cut short: ${left} of at least 28 bytes`, HINT_TRUNCATED);
+      throw new CaptureFormatError(this.name, off, 'section header block', `is cut short: ${left} of at least 28 bytes`, HINT_TRUNCATED);
     }
     const v = this.view;
     if (v.getUint32(off + 8, true) === BOM) return true;
     if (v.getUint32(off + 8, false) === BOM) return false;
     const seen = Array.from(this.bytes.subarray(off + 8, off + 12), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new CaptureFormatError(this.name, off + 8,
-      `section header's byte-order magic is ${seen}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
+    throw new CaptureFormatError(this.name, off + 8, 'byte-order magic', `is ${seen}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
   }
 
   *[Symbol.iterator](): Iterator<CapturePacket> {
@@ -73,7 +72,7 @@ export class Pcapng implements Capture {
     while (off < bytes.length) {
       const left = bytes.length - off;
       if (left < 12) {
-        throw new CaptureFormatError(name, off, `block header is cut short: ${left} of at least 12 bytes`, HINT_TRUNCATED);
+        throw new CaptureFormatError(name, off, 'block header', `is cut short: ${left} of at least 12 bytes`, HINT_TRUNCATED);
       }
       // The section header's type reads the same in both byte orders; its
       // byte-order magic decides how to read everything up to the next one.
@@ -83,20 +82,20 @@ export class Pcapng implements Capture {
       const total = v.getUint32(off + 4, le);
       const what = `block of type 0x${type.toString(16)}`;
       if (total < 12 || total % 4 !== 0) {
-        throw new CaptureFormatError(name, off, `${what} has total length ${total}, which is not a multiple of 4 of at least 12`, HINT_CORRUPT);
+        throw new CaptureFormatError(name, off, what, `has total length ${total}, which is not a multiple of 4 of at least 12`, HINT_CORRUPT);
       }
       if (total > left) {
-        throw new CaptureFormatError(name, off, `${what} claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED);
+        throw new CaptureFormatError(name, off, what, `claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED);
       }
       const trailing = v.getUint32(off + total - 4, le);
       if (trailing !== total) {
-        throw new CaptureFormatError(name, off, `${what} has leading total length ${total} but trailing total length ${trailing}`, HINT_CORRUPT);
+        throw new CaptureFormatError(name, off, what, `has leading total length ${total} but trailing total length ${trailing}`, HINT_CORRUPT);
       }
       const body = off + 8;
       const end = off + total - 4;
       const need = (n: number, label: string): void => {
         if (end - body < n) {
-          throw new CaptureFormatError(name, off, `${label} is ${total} bytes, too short for its ${n}-byte fixed part`, HINT_CORRUPT);
+          throw new CaptureFormatError(name, off, label, `is ${total} bytes, too short for its ${n}-byte fixed part`, HINT_CORRUPT);
         }
       };
 
@@ -104,7 +103,7 @@ export class Pcapng implements Capture {
         need(16, 'section header block');
         const major = v.getUint16(body + 4, le);
         if (major !== 1) {
-          throw new CaptureFormatError(name, body + 4, `pcapng major version ${major} is not 1`, 'this reader knows pcapng 1.x; re-save with `editcap -F pcapng`');
+          throw new CaptureFormatError(name, body + 4, 'version field', `says pcapng major version ${major}, not 1`, 'this reader knows pcapng 1.x; re-save with `editcap -F pcapng`');
         }
         forEachOption(name, v, le, body + 16, end, () => {});
         ifaces = [];
@@ -148,7 +147,7 @@ export class Pcapng implements Capture {
     forEachOption(this.name, v, le, body + 8, end, (o) => {
       if (o.code === OPT_IF_TSRESOL) {
         if (o.length !== 1) {
-          throw new CaptureFormatError(this.name, o.offset - 4, `if_tsresol option is ${o.length} bytes, not 1`, HINT_CORRUPT);
+          throw new CaptureFormatError(this.name, o.offset - 4, 'if_tsresol option', `is ${o.length} bytes, not 1`, HINT_CORRUPT);
         }
         const r = v.getUint8(o.offset);
         const exp = BigInt(r & 0x7f);
@@ -158,7 +157,7 @@ export class Pcapng implements Capture {
         iface.div = perSecond;
       } else if (o.code === OPT_IF_TSOFFSET) {
         if (o.length !== 8) {
-          throw new CaptureFormatError(this.name, o.offset - 4, `if_tsoffset option is ${o.length} bytes, not 8`, HINT_CORRUPT);
+          throw new CaptureFormatError(this.name, o.offset - 4, 'if_tsoffset option', `is ${o.length} bytes, not 8`, HINT_CORRUPT);
         }
         iface.offsetNs = v.getBigInt64(o.offset, le) * 1_000_000_000n;
       }
@@ -169,22 +168,22 @@ export class Pcapng implements Capture {
   private interfaceFor(ifaces: Iface[], ifId: number, off: number): Iface {
     const iface = ifaces[ifId];
     if (iface === undefined) {
-      throw new CaptureFormatError(this.name, off,
-        `packet names interface ${ifId}, but its section has described ${ifaces.length} interface${ifaces.length === 1 ? '' : 's'}`, HINT_CORRUPT);
+      throw new CaptureFormatError(this.name, off, 'packet',
+        `names interface ${ifId}, but its section has described ${ifaces.length} interface${ifaces.length === 1 ? '' : 's'}`, HINT_CORRUPT);
     }
-    if (!this.opts.anyLinkType) requireEthernet(this.name, off, iface.linkType, `packet on interface ${ifId}`);
+    if (!this.opts.anyLinkType) requireEthernet(this.name, off, iface.linkType, 'packet', `is on interface ${ifId}, of`);
     return iface;
   }
 
   private checkCaplen(off: number, label: string, caplen: number, origLen: number, room: number): void {
     if (caplen > MAX_CAPTURED_LENGTH) {
-      throw new CaptureFormatError(this.name, off, `${label} claims ${caplen} captured bytes, more than the ${MAX_CAPTURED_LENGTH} any capture holds`, HINT_CORRUPT);
+      throw new CaptureFormatError(this.name, off, label, `claims ${caplen} captured bytes, more than the ${MAX_CAPTURED_LENGTH} any capture holds`, HINT_CORRUPT);
     }
     if (pad4(caplen) > room) {
-      throw new CaptureFormatError(this.name, off, `${label} claims ${caplen} captured bytes, but the block holds ${room}`, HINT_CORRUPT);
+      throw new CaptureFormatError(this.name, off, label, `claims ${caplen} captured bytes, but the block holds ${room}`, HINT_CORRUPT);
     }
     if (origLen < caplen) {
-      throw new CaptureFormatError(this.name, off, `${label} has captured length ${caplen} above its original length ${origLen}`, HINT_CORRUPT);
+      throw new CaptureFormatError(this.name, off, label, `has captured length ${caplen} above its original length ${origLen}`, HINT_CORRUPT);
     }
   }
 

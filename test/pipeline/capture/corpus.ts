@@ -39,7 +39,8 @@ export function pcapUnits(b: Uint8Array): Unit[] {
 function prefix(name: string, all: Uint8Array, walk: (b: Uint8Array) => Unit[], n: number): Corpus {
   const units = walk(all).slice(0, n);
   const last = units[units.length - 1];
-  return { name, bytes: all.slice(0, last.offset + last.length), units };
+  // A plain Uint8Array copy: Buffer#slice would share memory, and mutators slice.
+  return { name, bytes: new Uint8Array(all.subarray(0, last.offset + last.length)), units };
 }
 
 export function corpora(mixUnits = 120): Corpus[] {

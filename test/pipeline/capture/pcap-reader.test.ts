@@ -104,7 +104,7 @@ test('frames cut by a snaplen are reported: origLen above data.length, as tshark
 
 test('a link type other than Ethernet is refused by name, or read when asked for', () => {
   const sll = encodeClassicPcap([{ data: new Uint8Array(20) }], { linkType: 113 });
-  rejects(sll, 20, /link type 113 \(LINUX_SLL .*not Ethernet \(1\)/);
+  rejects(sll, 20, /file header at offset 20 gives link type 113 \(LINUX_SLL .*\), not Ethernet \(1\); wasmxdp handlers take Ethernet frames/);
   const [p] = Array.from(readCapture(sll, { anyLinkType: true }));
   assert.is(p.linkType, 113);
   rejects(encodeClassicPcap([], { linkType: 147 }), 20, /link type 147 \(unknown\)/);
@@ -112,19 +112,23 @@ test('a link type other than Ethernet is refused by name, or read when asked for
 
 test('header problems: short header, modified pcap, version', () => {
   const good = encodeClassicPcap([{ data: new Uint8Array(60) }]);
-  rejects(good.subarray(0, 23), 0, /file header is cut short: 23 of 24/);
+  rejects(good.subarray(0, 23), 0, /pcap file header at offset 0 is cut short: 23 of 24 bytes; truncated capture\?/);
   const modified = good.slice(); new DataView(modified.buffer).setUint32(0, 0xa1b2cd34, true);
-  rejects(modified, 0, /modified.*editcap -F pcap/);
+  rejects(modified, 0, /file header at offset 0 is that of a "modified" .*; convert it with `editcap -F pcap/);
   const v3 = good.slice(); v3[4] = 3;
-  rejects(v3, 4, /major version 3/);
+  rejects(v3, 4, /version field at offset 4 says pcap major version 3, not 2/);
 });
 
 test('record problems: cut header, cut data, lying lengths', () => {
   const pkts = [{ data: new Uint8Array(100) }, { data: new Uint8Array(70) }];
   const good = encodeClassicPcap(pkts);
   const second = 24 + 16 + 100;
-  rejects(good.subarray(0, second + 7), second, /record header is cut short: 7 of 16 bytes.*truncated capture\?/);
-  rejects(good.subarray(0, good.length - 1), second, /record claims 70 bytes, beyond the end of the file \(69 left\).*truncated/);
+  rejects(good.subarray(0, second + 7), second, /record header at offset 140 is cut short: 7 of 16 bytes; truncated capture\?/);
+  rejects(good.subarray(0, good.length - 1), second, /record at offset 140 claims 70 bytes, beyond the end of the file \(69 left\); truncated/);
+  try { Array.from(readCapture(good.subarray(0, good.length - 1), { name: 'x.pcap' })); } catch (e) {
+    assert.is((e as Error).message, 'x.pcap: record at offset 140 claims 70 bytes, beyond the end of the file (69 left); '
+      + 'truncated capture? re-capture, or cut it at the last good record with `editcap -r <file> <out> 1-<n>`');
+  }
   const lie = good.slice(); new DataView(lie.buffer).setUint32(second + 8, 70000, true);
   rejects(lie, second, /claims 70000 bytes, beyond the end of the file/);
   const huge = good.slice(); new DataView(huge.buffer).setUint32(24 + 8, 0xfffffff0, true);
