@@ -61,7 +61,12 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
   if (!Number.isInteger(startFuel) || startFuel < 1 || startFuel > MAX_FUEL) {
     throw new WasmxdpError('E_CONFIG', `startFuel must be an integer from 1 to ${MAX_FUEL}, got ${startFuel}`);
   }
-  const mod = binaryen.readBinary(bytes);
+  let mod: binaryen.Module;
+  try {
+    mod = binaryen.readBinary(bytes);
+  } catch (e) {
+    throw new WasmxdpError('E_INVALID_WASM', `binaryen cannot read the module to meter it: ${(e as Error).message}`, { cause: e });
+  }
   try {
     mod.setFeatures(FEATURES);
     mod.addGlobal(FUEL, binaryen.i32, true, mod.i32.const(startFuel));

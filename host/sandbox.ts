@@ -90,9 +90,11 @@ export class Sandbox {
   private broken: string | null = null;
 
   constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
+    this.name = opts.name ?? 'program';
     const loaded = module instanceof WebAssembly.Module ? null : module;
     this.heapPages = opts.heapPages ?? loaded?.heapPages ?? DEFAULT_HEAP_PAGES;
     checkHeapPages(this.heapPages, opts.maxHeapPages ?? MAX_HEAP_PAGES);
+    if (loaded) this.checkLoadedFor(loaded);
     this.frameSize = opts.frameSize ?? DEFAULT_FRAME_SIZE;
     if (this.frameSize !== 2048 && this.frameSize !== 4096) {
       throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${this.frameSize}`);
@@ -114,7 +116,6 @@ export class Sandbox {
       throw new WasmxdpError('E_CONFIG', `maxRerunsPerBatch must be a non-negative integer, got ${this.maxRerunsPerBatch}`);
     }
     this.quarantine = opts.quarantine === false ? null : new Quarantine(opts.quarantine ?? {});
-    this.name = opts.name ?? 'program';
     const pages = memoryPages(this.heapPages);
     if (opts.memory && opts.memory.buffer.byteLength !== pages * PAGE_SIZE) {
       throw new WasmxdpError('E_CONFIG', `the memory given has ${opts.memory.buffer.byteLength / PAGE_SIZE} pages, heapPages ${this.heapPages} needs exactly ${pages}`);
@@ -154,6 +155,7 @@ export class Sandbox {
    * quarantine is lifted. On failure the old instance keeps running.
    */
   redeploy(module: WebAssembly.Module | LoadedModule): void {
+    if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
     const old = this.mod;
     this.mod = module instanceof WebAssembly.Module ? module : module.module;
     try {
@@ -165,6 +167,14 @@ export class Sandbox {
     this.quarantine?.clear();
     this.broken = null;
     this.stats.status = 'running';
+  }
+
+  // Validation checked the module's memory limits against the heap it was
+  // loaded for; a different heap here would fail at link time, less clearly.
+  private checkLoadedFor(loaded: LoadedModule): void {
+    if (loaded.heapPages !== this.heapPages) {
+      throw new WasmxdpError('E_CONFIG', `${this.name}: the module was loaded for heapPages ${loaded.heapPages} but the sandbox has ${this.heapPages}; pass the same heapPages to loadModule`);
+    }
   }
 
   /** Guest counter `i` (untrusted: any u64 the guest wrote), as a number capped at 2^53 - 1. */

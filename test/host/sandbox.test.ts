@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Action, COUNTERS_OFFSET, H_PORT_COUNT, PAGE_SIZE, memoryPages } from '../../host/abi.js';
+import { Action, COUNTERS_OFFSET, H_PORT_COUNT, MEMORY_BASE, PAGE_SIZE, memoryPages } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { loadModule } from '../../host/load.js';
 import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
-import { actions, runBatch, tagged, wat } from './fixtures.js';
+import { actions, runBatch, tagged, wat, watText } from './fixtures.js';
 
 const test = suite('host/sandbox');
 const quiet = { log: () => {} };
@@ -103,6 +103,33 @@ test('a guest that fills the verdict array with garbage and traps gets every pac
   const b = runBatch(sb, [tagged(0), tagged(0), tagged(12), tagged(0)]);
   assert.equal(actions(b), [Action.ABORTED, Action.ABORTED, Action.ABORTED, Action.ABORTED]);
   assert.is(sb.stats.snapshot().trapsByKind.unreachable, 1);
+});
+
+test('a guest zeroing the descriptor array mid-batch only loses the packets after it; the next batch is whole', () => {
+  const sb = new Sandbox(loadModule(wat('garbage')), quiet);
+  const b = runBatch(sb, [tagged(0), tagged(13), tagged(0), tagged(0)]);
+  assert.equal(actions(b), [Action.PASS, Action.PASS, Action.ABORTED, Action.ABORTED]);
+  assert.is(sb.stats.snapshot().invalidVerdicts, 2);
+  assert.equal(actions(runBatch(sb, [tagged(0), tagged(0)])), [Action.PASS, Action.PASS]);
+});
+
+test('a module loaded for another heap size is refused with a clear message', () => {
+  assert.throws(() => new Sandbox(loadModule(wat('pass'), { heapPages: 8 }), { heapPages: 16 }),
+    (e: Error) => e instanceof WasmxdpError && e.code === 'E_CONFIG' && /loaded for heapPages 8 but the sandbox has 16/.test(e.message));
+});
+
+test('the wx host functions are provided: a guest declaring a map at start-up instantiates', () => {
+  const bytes = watText(`(module
+    (import "wx" "map_declare" (func $declare (param i32 i32 i32 i32 i32 i32) (result i32)))
+    (import "wx" "log" (func $log (param i32 i32 i32)))
+    (import "env" "memory" (memory 513))
+    (global (export "wx_abi_version") i32 (i32.const 1))
+    (data (i32.const ${MEMORY_BASE}) "flows")
+    (func $start (drop (call $declare (i32.const ${MEMORY_BASE}) (i32.const 5) (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 64))))
+    (start $start)
+    (func (export "wx_batch") (param i32) (result i32) (local.get 0)))`);
+  const sb = new Sandbox(loadModule(bytes), quiet);
+  assert.is(sb.stats.snapshot().instantiations, 1);
 });
 
 test('guest counters are read as untrusted numbers', () => {

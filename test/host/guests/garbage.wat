@@ -8,6 +8,8 @@
 ;;        and scribbles 0xff over the ABI header
 ;;   0x0b REDIRECT to (header port count - 1)
 ;;   0x0c fills the whole verdict array with garbage, then traps
+;;   0x0d zeroes the whole descriptor array, then answers PASS for itself from
+;;        what it read before; the packets after it read zeroed descriptors
 ;;   other: PASS.  wx_batch returns garbage.
 (module
   (import "env" "memory" (memory 513))
@@ -57,6 +59,9 @@
               (local.get $addr) (local.get $len)) (br $sw)))
           (if (i32.eq (local.get $tag) (i32.const 12))
             (then (memory.fill (i32.const 0x2000) (i32.const 0x77) (i32.const 0x1000)) (unreachable)))
+          (if (i32.eq (local.get $tag) (i32.const 13))
+            (then (memory.fill (i32.const 0x100) (i32.const 0) (i32.const 0x1000))
+              (call $answer (local.get $r) (i32.const 2) (local.get $addr) (local.get $len)) (br $sw)))
           (call $answer (local.get $r) (i32.const 2) (local.get $addr) (local.get $len)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
