@@ -194,8 +194,9 @@ function echoPair(m: Mix, ipv: Ip): void {
 }
 
 function arpPair(m: Mix): void {
-  const a = m.mac(), b = m.mac();
-  const ipA = m.host4(true), ipB = `10.0.0.1`;
+  // Everyone asks for the gateway, which always answers from the same MAC.
+  const a = m.mac(), b = '02:00:00:00:00:fe';
+  const ipA = m.host4(true), ipB = '10.0.0.1';
   const t = m.startUs();
   m.add('arp', t, eth({ src: a, dst: 'ff:ff:ff:ff:ff:ff' }, arp({ op: 1, senderMac: a, senderIp: ipA, targetIp: ipB })));
   if (m.rand() < 0.8) m.add('arp', t + m.int(50, 2000), eth({ src: b, dst: a }, arp({ op: 2, senderMac: b, senderIp: ipB, targetMac: a, targetIp: ipA })));

@@ -120,7 +120,7 @@ test('the bundled pcapng: comments come through, and tshark/editcap rewrites rea
 test('blocks the reader skips must still be well formed', () => {
   const head = cat(shb(L), idb(L));
   const skipped = block(4, new Uint8Array(8), L, { trailing: 24 });
-  rejects(cat(head, skipped), head.length, /leading total length 20 but trailing total length 24/);
+  rejects(cat(head, skipped), head.length, /block of type 0x4 at offset \d+ has leading total length 20 but trailing total length 24; corrupt capture\?/);
 });
 
 test('block length problems: not a multiple of 4, below 12, beyond the end of the file', () => {
@@ -132,18 +132,18 @@ test('block length problems: not a multiple of 4, below 12, beyond the end of th
   rejects(set(whole, at + 4, 90), at, /total length 90, which is not a multiple of 4/);
   rejects(set(whole, at + 4, 8), at, /total length 8/);
   rejects(set(whole, at + 4, 0xfffffff0), at, /claims 4294967280 bytes, beyond the end of the file \(92 left\).*truncated/);
-  rejects(whole.subarray(0, whole.length - 4), at, /claims 92 bytes, beyond the end of the file \(88 left\)/);
+  rejects(whole.subarray(0, whole.length - 4), at, /block of type 0x6 at offset \d+ claims 92 bytes, beyond the end of the file \(88 left\); truncated capture\?/);
   rejects(cat(whole, new Uint8Array(8)), whole.length, /block header at offset \d+ is cut short: 8 of at least 12 bytes/);
 });
 
 test('packet block problems: unknown interface, caplen lies, option overrun', () => {
   const head = cat(shb(L), idb(L));
   const at = head.length;
-  rejects(cat(head, epb(L, 1, 0n, frame(0, 60))), at, /names interface 1, but its section has described 1 interface/);
+  rejects(cat(head, epb(L, 1, 0n, frame(0, 60))), at, /packet at offset \d+ names interface 1, but its section has described 1 interface;/);
   rejects(cat(shb(L), spb(L, frame(0, 60))), shb(L).length, /interface 0, but its section has described 0 interfaces/);
   const pkt = epb(L, 0, 0n, frame(0, 60));
   const lie = pkt.slice(); new DataView(lie.buffer).setUint32(20, 64, true);
-  rejects(cat(head, lie), at, /claims 64 captured bytes, but the block holds 60/);
+  rejects(cat(head, lie), at, /enhanced packet block at offset \d+ claims 64 captured bytes, but the block holds 60/);
   const huge = pkt.slice(); new DataView(huge.buffer).setUint32(20, 1 << 30, true);
   rejects(cat(head, huge), at, /more than the 262144/);
   const orig = pkt.slice(); new DataView(orig.buffer).setUint32(24, 59, true);
@@ -162,8 +162,8 @@ test('section header problems: byte-order magic, version, short block', () => {
   const bom = s.slice(); bom[8] = 0x4e;
   rejects(bom, 8, /byte-order magic at offset 8 is 4e 3c 2b 1a, not 1a2b3c4d/);
   rejects(shb(L, [], 2), 12, /version field at offset 12 says pcapng major version 2, not 1; this reader knows pcapng 1.x/);
-  rejects(s.subarray(0, 10), 0, /section header block is cut short: 10 of at least 28/);
-  rejects(block(0x0a0d0d0a, Uint8Array.of(0x4d, 0x3c, 0x2b, 0x1a), L), 0, /section header block is 16 bytes, too short for its 16-byte fixed part/);
+  rejects(s.subarray(0, 10), 0, /section header block at offset 0 is cut short: 10 of at least 28 bytes; truncated capture\?/);
+  rejects(block(0x0a0d0d0a, Uint8Array.of(0x4d, 0x3c, 0x2b, 0x1a), L), 0, /section header block at offset 0 is 16 bytes, too short for its 16-byte fixed part/);
   const bad = cat(s, idb(L), epb(L, 0, 0n, frame(0, 60)), shb(B).subarray(0, 20));
   rejects(bad, bad.length - 20, /beyond the end of the file/);
 });
