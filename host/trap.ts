@@ -32,16 +32,23 @@ export class FuelExhausted extends Error {
   }
 }
 
+// V8's trap messages (src/common/message-template.h, kWasmTrap*). Order
+// matters: "table index is out of bounds" is an indirect call, not a memory
+// access, and "unrepresentable" contains "table".
+const PATTERNS: [RegExp, TrapKind][] = [
+  [/table index is out of bounds|signature mismatch|null function/i, 'indirect_call'],
+  [/unreachable/i, 'unreachable'],
+  [/divide by zero|remainder by zero/i, 'divide_by_zero'],
+  [/divide result unrepresentable|integer overflow/i, 'integer_overflow'],
+  [/float unrepresentable|invalid conversion/i, 'invalid_conversion'],
+  [/out of bounds|memory access/i, 'out_of_bounds'],
+];
+
 export function classifyTrap(e: unknown): TrapKind {
   if (e instanceof GuestAbort) return 'abort';
   if (e instanceof FuelExhausted) return 'fuel';
   if (e instanceof RangeError && /call stack/i.test(e.message)) return 'stack_overflow';
   const msg = e instanceof Error ? e.message : String(e);
-  if (/unreachable/i.test(msg)) return 'unreachable';
-  if (/out of bounds|memory access/i.test(msg)) return 'out_of_bounds';
-  if (/divide by zero|remainder by zero/i.test(msg)) return 'divide_by_zero';
-  if (/integer overflow/i.test(msg)) return 'integer_overflow';
-  if (/invalid conversion|float unrepresentable/i.test(msg)) return 'invalid_conversion';
-  if (/table|signature mismatch|null function/i.test(msg)) return 'indirect_call';
+  for (const [re, kind] of PATTERNS) if (re.test(msg)) return kind;
   return 'other';
 }
