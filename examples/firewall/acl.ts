@@ -161,8 +161,10 @@ export function ruleMatches(r: Rule): bool {
   if (fam != FAMILY_ANY && fam != keyFamily) return false;
   const proto = r.proto;
   if (proto != PROTO_ANY && proto != keyProto) return false;
-  if (!prefixMatches(p + 16, <u32>r.srcLen, keySrcHi, keySrcLo)) return false;
-  if (!prefixMatches(p + 32, <u32>r.dstLen, keyDstHi, keyDstLo)) return false;
+  const srcLen = <u32>r.srcLen;
+  if (srcLen != 0 && !prefixMatches(p + 16, srcLen, keySrcHi, keySrcLo)) return false;
+  const dstLen = <u32>r.dstLen;
+  if (dstLen != 0 && !prefixMatches(p + 32, dstLen, keyDstHi, keyDstLo)) return false;
   const anySport = r.sportLo == 0 && r.sportHi == 0xffff;
   const anyDport = r.dportLo == 0 && r.dportHi == 0xffff;
   if (!keyHasPorts) return anySport && anyDport;
