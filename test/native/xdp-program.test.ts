@@ -126,6 +126,26 @@ test('no such interface: E_NO_SUCH_IFACE; mixed modes on one device refused', ()
   }
 }));
 
+test('driver mode on a device without native XDP: E_DRIVER_MODE', () => withVeth(() => {
+  // The loopback device of this suite's own namespace has no native XDP support.
+  const set = XskPortSet.open({ memory: newMemory() });
+  try {
+    expectError(() => set.addPort({ ifname: 'lo', mode: 'drv' }), 'E_DRIVER_MODE', /skb/);
+  } finally {
+    set.close();
+  }
+}));
+
+test('zero-copy on veth (copy-mode only): E_DRIVER_MODE, nothing left attached', () => withVeth((lab, v) => {
+  const set = XskPortSet.open({ memory: newMemory() });
+  try {
+    expectError(() => set.addPort({ ifname: v.name, mode: 'drv', copy: 'zerocopy' }), 'E_DRIVER_MODE', /zero-copy/);
+  } finally {
+    set.close();
+  }
+  assert.is(xdpOf(lab, v.name), undefined);
+}));
+
 test('the same queue can be bound again right after close', () => withVeth((_lab, v) => {
   for (let i = 0; i < 3; i++) {
     const set = XskPortSet.open({ memory: newMemory() });

@@ -323,6 +323,22 @@ test('RX-ring-full and fill-ring-empty statistics count when provoked, and frame
   }
 }));
 
+test('busy-poll sockets receive too', () => withLab(async (lab, peerNs) => {
+  const v = lab.addVeth({ peerNs });
+  const set = XskPortSet.open({ memory: newMemory() });
+  try {
+    set.addPort({ ifname: v.name, busyPollUsec: 20, busyPollBudget: 64 });
+    const batch = new Batch();
+    set.bindBatch(batch);
+    set.receive(0, 0);
+    await sendFrames(lab, peerNs, v.peer, [frame(v.peerMac, v.mac, 'busy')], 20);
+    const r = await pump(set, batch, { until: (n) => n >= 20, timeoutMs: 5000 });
+    assert.is(r.received, 20);
+  } finally {
+    set.close();
+  }
+}));
+
 // veth reports the rx queue to XDP only in driver mode (its per-queue NAPI); in
 // SKB mode every frame shows queue 0.
 test('drv: several queues of one device (veth with 2 rx queues), one port each', () => withLab(async (lab, peerNs) => {
