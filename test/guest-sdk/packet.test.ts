@@ -266,6 +266,39 @@ test('every truncation point gives "not this header", never a trap or an overrea
   }
 });
 
+// Deterministic mutations of valid frames: flipped bytes in the headers,
+// random lengths. Whatever the SDK reports must lie inside the packet.
+function mutants(count: number): Uint8Array[] {
+  let x = 0x2545f491;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  const bases = TRUNCATION_FRAMES.map(([, f]) => f);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const f = bases[i % bases.length].slice();
+    const flips = 1 + (next() % 4);
+    for (let j = 0; j < flips; j++) f[next() % Math.min(f.length, 80)] = next() & 0xff;
+    out.push(f.subarray(0, f.length - (next() % 3 === 0 ? next() % f.length : 0)));
+  }
+  return out;
+}
+
+test('mutated frames: no trap, and every reported header lies inside the packet', async () => {
+  const frames = mutants(3000);
+  const rs = await reports(frames);
+  rs.forEach((r, i) => {
+    const len = frames[i].length, at = `mutant ${i}`;
+    const l3 = Number(r.l3Offset);
+    if (has(r, F_IPV4)) assert.ok(l3 + Number(r.v4TotalLength) <= len && Number(r.v4Ihl) * 4 <= Number(r.v4TotalLength), at + ': IPv4');
+    if (has(r, F_IPV6)) assert.ok(l3 + 40 + Number(r.v6PayloadLength) <= len, at + ': IPv6');
+    if (has(r, F_ARP)) assert.ok(l3 + 28 <= len, at + ': ARP');
+    if (has(r, F_TCP)) assert.ok(Number(r.l4Offset) + Number(r.tcpDataOffset) * 4 <= len && Number(r.tcpDataOffset) >= 5, at + ': TCP');
+    if (has(r, F_UDP)) assert.ok(Number(r.l4Offset) + 8 <= len, at + ': UDP');
+    if (has(r, F_ICMP) || has(r, F_ICMP6)) assert.ok(Number(r.l4Offset) + 8 <= len, at + ': ICMP');
+    assert.ok(Number(r.payloadOffset) + Number(r.payloadLength) <= len, at + ': payload');
+  });
+  assert.ok(rs.filter((r) => has(r, F_TCP) || has(r, F_UDP)).length > 100, 'many mutants still parse to L4');
+});
+
 test('malformed headers are "not this header"', async () => {
   const cases: [string, Uint8Array, (r: Report) => void][] = [
     ['IPv4 IHL 4', eth({}, ipv4({ ihl: 4 }, udp({}, 'x'))), (r) => assert.not.ok(has(r, F_IPV4))],
