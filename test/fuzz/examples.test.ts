@@ -14,7 +14,7 @@ import { Rng, dnsFrame, randomFrame, udpFrame } from './frames.js';
 import { fuzz, fuzzFrames, fuzzSeed } from './harness.js';
 
 const test = suite('fuzz/examples');
-const FRAMES = fuzzFrames(4000);
+const FRAMES = fuzzFrames(20000);
 
 const EXAMPLES: { name: string; seed: number; generate: (r: Rng) => Uint8Array }[] = [
   { name: 'udp-reflector', seed: 0x7e57_0001, generate: (r) => (r.chance(0.7) ? udpFrame(r) : randomFrame(r)) },

@@ -15,7 +15,7 @@ import { FuzzFailure, fuzz, fuzzFrames, fuzzSeed } from './harness.js';
 const test = suite('fuzz/views');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GUEST = path.resolve(here, '../../../test/fuzz/guests/views.ts');
-const FRAMES = fuzzFrames(6000);
+const FRAMES = fuzzFrames(20000);
 
 async function sandbox(): Promise<Sandbox> {
   return new Sandbox(loadModule(await compileHandlerCached(GUEST)), { log: () => {}, quarantine: false });
