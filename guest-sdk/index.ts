@@ -10,6 +10,7 @@ export * from "./ipv6";
 export * from "./tcp";
 export * from "./udp";
 export * from "./icmp";
+export { pushVlan, popVlan } from "./vlan";
 export * from "./checksum";
 export * from "./services";
 export * from "./maps";
