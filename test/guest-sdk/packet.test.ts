@@ -224,6 +224,21 @@ test('ICMP and ICMPv6 echo: type, code, id, sequence', async () => {
   assert.ok(has(v6, F_L4_CSUM_OK));
 });
 
+test('a transport the SDK does not parse: protocol, offset and payload after the IP headers', async () => {
+  const [v4, v6] = await reports([
+    eth({}, ipv4({ proto: 47 }, new Uint8Array(24))),
+    eth({}, ipv6({ ext: [{ type: 'dest' }], proto: 132 }, new Uint8Array(30))),
+  ]);
+  assert.is(signed(v4.l4Proto), 47);
+  assert.is(Number(v4.l4Offset), 34);
+  assert.is(Number(v4.payloadOffset), 34);
+  assert.is(Number(v4.payloadLength), 24);
+  assert.is(signed(v6.l4Proto), 132);
+  assert.is(Number(v6.payloadOffset), 62);
+  assert.is(Number(v6.payloadLength), 30);
+  assert.not.ok(has(v4, F_TCP) || has(v4, F_UDP) || has(v6, F_TCP) || has(v6, F_UDP));
+});
+
 test('Ethernet padding is not payload: lengths come from the IP header', async () => {
   const f = concat(eth({}, ipv4({}, udp({}, 'ab'))), new Uint8Array(20));
   const r = await report(f);
