@@ -1,25 +1,31 @@
 // One place that turns program bytes into a running Sandbox, so the offline
-// runner, live workers and the daemon apply the same deploy-time checks.
+// runner, live workers and the daemon apply the same deploy-time checks
+// (validation, metering) through host/load.ts.
 
-import { WasmxdpError } from '../../host/errors.js';
-import { FailVerdict, Sandbox, SandboxOptions } from '../../host/sandbox.js';
+import { loadModule, LoadLimits } from '../../host/load.js';
+import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
+import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import type { ProgramBytes } from './load-program.js';
 
-const FAIL_VERDICTS: readonly FailVerdict[] = ['aborted', 'drop', 'pass'];
-
-export function compileModule(program: ProgramBytes): WebAssembly.Module {
-  if (!WebAssembly.validate(program.bytes as BufferSource)) {
-    try { new WebAssembly.Module(program.bytes as BufferSource); } catch (e) {
-      throw new WasmxdpError('E_INVALID_WASM', `${program.name}: not a valid WebAssembly module: ${(e as Error).message}`);
-    }
-  }
-  return new WebAssembly.Module(program.bytes as BufferSource);
+export interface ProgramOptions extends SandboxOptions {
+  /** Instrument with the CPU budget (default true). */
+  metering?: boolean;
+  maxModuleBytes?: number;
 }
 
-export function createSandbox(program: ProgramBytes, opts: SandboxOptions & { failVerdict?: FailVerdict }): Sandbox {
-  if (opts.failVerdict !== undefined && !FAIL_VERDICTS.includes(opts.failVerdict)) {
-    throw new WasmxdpError('E_USAGE', `--fail must be one of ${FAIL_VERDICTS.join(', ')}, got '${opts.failVerdict}'`);
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function createSandbox(program: ProgramBytes, opts: ProgramOptions = {}): Sandbox {
+  const { metering, maxModuleBytes, ...sandboxOpts } = opts;
+  const limits: LoadLimits = defined({ metering, maxModuleBytes, heapPages: opts.heapPages, maxHeapPages: opts.maxHeapPages });
+  try {
+    const loaded = loadModule(program.bytes, limits);
+    return new Sandbox(loaded, { name: program.name, ...defined(sandboxOpts) });
+  } catch (e) {
+    // Name the program in every deploy refusal: the user may have given several.
+    if (isWasmxdpError(e) && !e.message.startsWith(program.name)) throw new WasmxdpError(e.code, `${program.name}: ${e.message}`, { cause: e });
+    throw e;
   }
-  const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as SandboxOptions;
-  return new Sandbox(compileModule(program), { name: program.name, ...clean });
 }

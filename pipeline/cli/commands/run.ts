@@ -3,7 +3,8 @@ import { ACTION_NAMES, Action } from '../../../host/abi.js';
 import { WasmxdpError } from '../../../host/errors.js';
 import { openCapture, PcapngWriter } from '../../capture/index.js';
 import { OfflineRunner } from '../../offline/offline-runner.js';
-import { createSandbox } from '../../program/create-sandbox.js';
+import { FAIL_VERDICTS, FailVerdict } from '../../../host/sandbox.js';
+import { createSandbox, ProgramOptions } from '../../program/create-sandbox.js';
 import { loadProgramBytes } from '../../program/load-program.js';
 import { num, parseCommand, Parsed, str } from '../args.js';
 import { formatVerdictTable, RunReport } from '../verdict-table.js';
@@ -33,13 +34,15 @@ Options:
   --duration <s>       stop after this many seconds (live)
   --fail <verdict>     verdict for packets a trapping handler could not judge: aborted, drop or pass (default aborted)
   --heap-pages <n>     guest heap quota in 64 KiB pages (default 16)
+  --fuel <n>           CPU budget per packet in fuel units, about one wasm instruction each (default 100000)
+  --unmetered          run without the CPU budget instrumentation (trusted handlers, benchmarks)
   --json               print the summary as JSON
   -h, --help           this help`;
 
 const OPTIONS = {
   pcap: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, iface: { type: 'string' },
   queue: { type: 'string' }, mode: { type: 'string' }, duration: { type: 'string' }, fail: { type: 'string' },
-  'heap-pages': { type: 'string' }, json: { type: 'boolean' },
+  'heap-pages': { type: 'string' }, fuel: { type: 'string' }, unmetered: { type: 'boolean' }, json: { type: 'boolean' },
 } as const;
 
 export async function runCommand(argv: string[], print: (s: string) => void): Promise<number> {
@@ -50,6 +53,20 @@ export async function runCommand(argv: string[], print: (s: string) => void): Pr
   if (!pcap === !iface) throw new WasmxdpError('E_USAGE', `wasmxdp run: give either --pcap <capture> or --iface <ifname> (see 'wasmxdp run --help')`);
   if (iface) return runLive(p, print);
   return runOffline(p, pcap!, print);
+}
+
+/** Sandbox options shared by offline and live runs. */
+export function programOptions(p: Parsed): ProgramOptions {
+  const fail = str(p, 'fail');
+  if (fail !== undefined && !(FAIL_VERDICTS as readonly string[]).includes(fail)) {
+    throw new WasmxdpError('E_USAGE', `--fail must be one of ${FAIL_VERDICTS.join(', ')}, got '${fail}'`);
+  }
+  return {
+    heapPages: num(p, 'heap-pages', 1, 1024),
+    fuelPerPacket: num(p, 'fuel', 1, 1_000_000),
+    failVerdict: fail as FailVerdict | undefined,
+    metering: p.values.unmetered ? false : undefined,
+  };
 }
 
 function parseOnly(p: Parsed): Set<number> | null {
@@ -72,11 +89,7 @@ async function runOffline(p: Parsed, pcap: string, print: (s: string) => void): 
   if (str(p, 'only') && !out) throw new WasmxdpError('E_USAGE', '--only goes with --out');
   const only = parseOnly(p);
   const program = await loadProgramBytes(p.positionals[0]);
-  const sandbox = createSandbox(program, {
-    heapPages: num(p, 'heap-pages', 1, 1024),
-    failVerdict: str(p, 'fail') as never,
-    frameSize: 4096,
-  });
+  const sandbox = createSandbox(program, { ...programOptions(p), frameSize: 4096 });
   const writer = out ? new PcapngWriter(out) : null;
   let report: RunReport;
   try {

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeClassicPcap } from '../../../pipeline/capture/index.js';
+import { tsharkFields, wasmxdp } from '../../helpers/cli.js';
+import { eth, ipv4, udp } from '../../helpers/packets.js';
+
+const test = suite('wasmxdp build / inspect');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-build-'));
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const GUESTS = 'test/pipeline/guests';
+
+test('build writes a module that inspect describes: ABI 1, the wx_batch export, provenance', () => {
+  const out = path.join(tmp, 'dns.wasm');
+  const b = wasmxdp(['build', 'examples/dns-guard', '-o', out, '--json']);
+  assert.is(b.status, 0, b.stderr);
+  assert.equal(JSON.parse(b.stdout), { output: out, bytes: fs.statSync(out).size });
+  const i = wasmxdp(['inspect', out, '--json']);
+  assert.is(i.status, 0, i.stderr);
+  const info = JSON.parse(i.stdout);
+  assert.is(info.abiVersion, 1);
+  assert.ok(info.exports.includes('wx_batch: func'));
+  assert.ok(info.imports.some((s: string) => s.startsWith('env.memory: memory')));
+  assert.is(info.provenance['processed-by'].wasmxdp, JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+  assert.is(info.provenance.sdk.source, 'handler.ts');
+  assert.match(info.provenance.sdk['source-sha256'], /^[0-9a-f]{64}$/);
+  const text = wasmxdp(['inspect', out]);
+  assert.match(text.stdout, /ABI version: 1/);
+});
+
+test('a built .wasm runs like its source', () => {
+  const out = path.join(tmp, 'fw.wasm');
+  assert.is(wasmxdp(['build', 'examples/firewall', '-o', out]).status, 0);
+  const cap = 'examples/captures/mix.pcapng';
+  const fromWasm = JSON.parse(wasmxdp(['run', out, '--pcap', cap, '--json']).stdout);
+  const fromSource = JSON.parse(wasmxdp(['run', 'examples/firewall', '--pcap', cap, '--json']).stdout);
+  assert.equal(fromWasm.verdicts, fromSource.verdicts);
+});
+
+test('a compile error is reported with the file and line', () => {
+  const bad = path.join(tmp, 'bad.ts');
+  fs.writeFileSync(bad, 'import { Packet, Verdict } from "wasmxdp";\nexport function handle(pkt: Packet): Verdict { return nope; }\n');
+  const r = wasmxdp(['build', bad, '-o', path.join(tmp, 'bad.wasm')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /cannot compile/);
+  assert.match(r.stderr, /nope/);
+});
+
+test('a module importing WASI fd_write is refused, naming the import', () => {
+  const out = path.join(tmp, 'wasi.wasm');
+  assert.is(wasmxdp(['build', `${GUESTS}/wasi-import.ts`, '-o', out]).status, 0);
+  const r = wasmxdp(['run', out, '--pcap', 'examples/captures/mix.pcapng']);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /wasi_snapshot_preview1\.fd_write/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a handler that traps on one packet: that packet is ABORTED, the run completes', () => {
+  const frames = [1, 2, 3, 4, 5].map((i) => eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, udp({ sport: 1000 + i, dport: 9 }, 'x'))));
+  frames[2] = Uint8Array.from([0xee, ...frames[2].subarray(1)]);
+  const cap = path.join(tmp, 'trap.pcap');
+  writeClassicPcap(cap, frames.map((data) => ({ data })));
+  const out = path.join(tmp, 'trap.pcapng');
+  const r = wasmxdp(['run', `${GUESTS}/trap-on-marker.ts`, '--pcap', cap, '--out', out, '--json']);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.is(s.packets, 5);
+  assert.is(s.verdicts.aborted, 1);
+  assert.is(s.verdicts.pass, 4);
+  assert.is(s.trapsByKind.unreachable, 1);
+  assert.equal(tsharkFields(out, ['frame.comment']).map((f) => f[0]), [
+    'wasmxdp verdict=pass', 'wasmxdp verdict=pass', 'wasmxdp verdict=aborted', 'wasmxdp verdict=pass', 'wasmxdp verdict=pass',
+  ]);
+});
+
+test('--help on every command, and the top-level help lists them', () => {
+  for (const cmd of ['build', 'run', 'inspect']) {
+    const r = wasmxdp([cmd, '--help']);
+    assert.is(r.status, 0);
+    assert.match(r.stdout, new RegExp(`Usage:\\s+wasmxdp ${cmd}`));
+  }
+  const top = wasmxdp(['--help']);
+  assert.match(top.stdout, /build/); assert.match(top.stdout, /inspect/);
+  const unknown = wasmxdp(['frobnicate']);
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+});
+
+test.run();
