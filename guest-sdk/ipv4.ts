@@ -2,7 +2,7 @@
 // IHL >= 5, the whole header (options included) inside the packet and a total
 // length that covers the header and does not run past the frame.
 
-import { load16be, load32be, store16be, store32be, swapBytes } from "./bytes";
+import { load16be, load32be, store16be, store32be } from "./bytes";
 
 export const IPV4_MIN_HLEN: u32 = 20;
 export const IPV4_FLAG_DF: u16 = 0x4000;
