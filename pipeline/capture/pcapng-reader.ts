@@ -16,6 +16,12 @@ const SPB = 3;
 const EPB = 6;
 const BOM = 0x1a2b3c4d;
 
+const BLOCK_NAMES: Record<number, string> = {
+  [SHB]: 'section header block', 1: 'interface description block', 2: 'packet block', 3: 'simple packet block',
+  4: 'name resolution block', 5: 'interface statistics block', 6: 'enhanced packet block',
+  0x0a: 'decryption secrets block', 0x00000bad: 'custom block', 0x40000bad: 'custom block',
+};
+
 const OPT_COMMENT = 1;
 const OPT_PACKET_FLAGS = 2; // epb_flags and the obsolete block's pack_flags
 const OPT_IF_TSRESOL = 9;
@@ -80,9 +86,9 @@ export class Pcapng implements Capture {
       if (isShb) le = this.sectionByteOrder(off);
       const type = v.getUint32(off, le);
       const total = v.getUint32(off + 4, le);
-      const what = `block of type 0x${type.toString(16)}`;
+      const what = `${BLOCK_NAMES[type] ?? 'block'} (type 0x${type.toString(16)})`;
       if (total < 12 || total % 4 !== 0) {
-        throw new CaptureFormatError(name, off, what, `has total length ${total}, which is not a multiple of 4 of at least 12`, HINT_CORRUPT);
+        throw new CaptureFormatError(name, off, what, `has total length ${total}; it must be a multiple of 4 and at least 12`, HINT_CORRUPT);
       }
       if (total > left) {
         throw new CaptureFormatError(name, off, what, `claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED);

@@ -120,7 +120,7 @@ test('the bundled pcapng: comments come through, and tshark/editcap rewrites rea
 test('blocks the reader skips must still be well formed', () => {
   const head = cat(shb(L), idb(L));
   const skipped = block(4, new Uint8Array(8), L, { trailing: 24 });
-  rejects(cat(head, skipped), head.length, /block of type 0x4 at offset \d+ has leading total length 20 but trailing total length 24; corrupt capture\?/);
+  rejects(cat(head, skipped), head.length, /name resolution block \(type 0x4\) at offset \d+ has leading total length 20 but trailing total length 24; corrupt capture\?/);
 });
 
 test('block length problems: not a multiple of 4, below 12, beyond the end of the file', () => {
@@ -129,10 +129,10 @@ test('block length problems: not a multiple of 4, below 12, beyond the end of th
   const at = head.length;
   const set = (b: Uint8Array, off: number, n: number): Uint8Array => { const c = b.slice(); new DataView(c.buffer).setUint32(off, n, true); return c; };
   const whole = cat(head, pkt);
-  rejects(set(whole, at + 4, 90), at, /total length 90, which is not a multiple of 4/);
+  rejects(set(whole, at + 4, 90), at, /enhanced packet block \(type 0x6\) at offset \d+ has total length 90; it must be a multiple of 4 and at least 12/);
   rejects(set(whole, at + 4, 8), at, /total length 8/);
   rejects(set(whole, at + 4, 0xfffffff0), at, /claims 4294967280 bytes, beyond the end of the file \(92 left\).*truncated/);
-  rejects(whole.subarray(0, whole.length - 4), at, /block of type 0x6 at offset \d+ claims 92 bytes, beyond the end of the file \(88 left\); truncated capture\?/);
+  rejects(whole.subarray(0, whole.length - 4), at, /enhanced packet block \(type 0x6\) at offset \d+ claims 92 bytes, beyond the end of the file \(88 left\); truncated capture\?/);
   rejects(cat(whole, new Uint8Array(8)), whole.length, /block header at offset \d+ is cut short: 8 of at least 12 bytes/);
 });
 
