@@ -69,13 +69,15 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
   }
   try {
     mod.setFeatures(FEATURES);
-    mod.addGlobal(FUEL, binaryen.i32, true, mod.i32.const(startFuel));
-    mod.addGlobalExport(FUEL, FUEL_GLOBAL_EXPORT);
+    // Internal names come from the guest's name section: pick unused ones.
+    const fuel = unusedName(FUEL, (n) => mod.getGlobal(n));
+    mod.addGlobal(fuel, binaryen.i32, true, mod.i32.const(startFuel));
+    mod.addGlobalExport(fuel, FUEL_GLOBAL_EXPORT);
     for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
       const f = mod.getFunctionByIndex(i);
       const info = binaryen.getFunctionInfo(f);
       if (info.module) continue; // imported
-      new FunctionMeter(mod, f).run(info.body);
+      new FunctionMeter(mod, f, fuel).run(info.body);
     }
     if (!mod.validate()) throw new WasmxdpError('E_INVALID_WASM', 'the metered module does not validate (binaryen); report this module to the wasmxdp developers');
     return mod.emitBinary();
@@ -84,9 +86,15 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
   }
 }
 
+function unusedName(base: string, lookup: (name: string) => number): string {
+  let name = base;
+  for (let i = 1; lookup(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
 class FunctionMeter {
   private tmp = -1;
-  constructor(private readonly mod: binaryen.Module, private readonly func: Ref) {}
+  constructor(private readonly mod: binaryen.Module, private readonly func: Ref, private readonly fuel: string) {}
 
   run(body: Ref): void {
     const loops: Ref[] = [];
@@ -109,8 +117,8 @@ class FunctionMeter {
   private chargeBy(amount: Ref): Ref[] {
     const m = this.mod;
     return [
-      m.global.set(FUEL, m.i32.sub(m.global.get(FUEL, binaryen.i32), amount)),
-      m.if(m.i32.lt_s(m.global.get(FUEL, binaryen.i32), m.i32.const(0)), m.unreachable()),
+      m.global.set(this.fuel, m.i32.sub(m.global.get(this.fuel, binaryen.i32), amount)),
+      m.if(m.i32.lt_s(m.global.get(this.fuel, binaryen.i32), m.i32.const(0)), m.unreachable()),
     ];
   }
 

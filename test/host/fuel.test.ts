@@ -1,3 +1,4 @@
+import binaryen from 'binaryen';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryPages } from '../../host/abi.js';
@@ -110,6 +111,23 @@ test('a handler that spins is stopped by the per-batch budget and classified as 
   assert.is(s.trapsByKind.fuel, 1);
   assert.is(s.trapsByKind.unreachable, 0);
   assert.match(s.lastTrap ?? '', /fuel exhausted: the batch of 3 packet\(s\) used its CPU budget of 3000 units/);
+});
+
+test('a guest naming its own global __wx_fuel (name section) does not get or break the counter', () => {
+  binaryen.setDebugInfo(true);
+  let bytes: Uint8Array;
+  try {
+    bytes = watText(`(module
+      (global $__wx_fuel (mut i32) (i32.const 5))
+      (func (export "bump") (result i32)
+        (global.set $__wx_fuel (i32.add (global.get $__wx_fuel) (i32.const 1000000)))
+        (global.get $__wx_fuel)))`);
+  } finally {
+    binaryen.setDebugInfo(false);
+  }
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(meter(bytes, { startFuel: 50 }) as Uint8Array<ArrayBuffer>)).exports as Record<string, any>;
+  assert.is(ex.bump(), 1000005);
+  assert.ok((ex.__wx_fuel.value as number) < 50, 'the host counter was charged, not raised by the guest');
 });
 
 test('fuelPerPacket and startFuel are checked', () => {
