@@ -12,6 +12,9 @@ import { isWasmxdpError } from '../../host/errors.js';
 import { BPF_OBJECT_PATH, XskPortSet } from '../../native/index.js';
 import { liveSuite } from '../helpers/live.js';
 import { NetLab, type Veth } from '../helpers/netns.js';
+import { pump, sendFrames } from '../helpers/traffic.js';
+import { eth } from '../helpers/packets.js';
+import { Batch } from '../../host/batch.js';
 
 const test = await liveSuite('native/xdp-program');
 
@@ -146,10 +149,22 @@ test('zero-copy on veth (copy-mode only): E_DRIVER_MODE, nothing left attached',
   assert.is(xdpOf(lab, v.name), undefined);
 }));
 
-test('the same queue can be bound again right after close', () => withVeth((_lab, v) => {
+test('the same queue can be bound again right after close, and receives', () => withVeth(async (lab, v) => {
+  // The kernel tears a closed socket down asynchronously: the bind is retried on EBUSY.
+  const memory = newMemory();
   for (let i = 0; i < 3; i++) {
-    const set = XskPortSet.open({ memory: newMemory() });
-    try { assert.is(set.addPort({ ifname: v.name }), 0); } finally { set.close(); }
+    const set = XskPortSet.open({ memory });
+    try {
+      assert.is(set.addPort({ ifname: v.name, mode: i % 2 ? 'drv' : 'skb' }), 0);
+      const batch = new Batch();
+      set.bindBatch(batch);
+      set.receive(0, 0);
+      await sendFrames(lab, v.peerNs, v.peer, [eth({ src: v.peerMac, dst: v.mac, type: 0x88b5 }, new Uint8Array(46).fill(i))], 1);
+      const r = await pump(set, batch, { until: (n) => n >= 1, timeoutMs: 5000 });
+      assert.is(r.received, 1, `round ${i}`);
+    } finally {
+      set.close();
+    }
   }
 }));
 
