@@ -1,8 +1,7 @@
 // Access-control list: the rule record layout, the packet key rules are
 // matched against, and first-match evaluation over a table of records in
 // memory. Where the records come from is not this file's business: rules.ts
-// writes compiled-in ones into static memory, a map could hold the same
-// layout later.
+// keeps them in the "fw_rules" array map, where the control plane writes them.
 //
 // Rule record, RULE_SIZE (48) bytes:
 //   0  u8   action     verdict when the rule matches (DROP, PASS, TX, ...)

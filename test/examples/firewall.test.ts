@@ -2,6 +2,8 @@
 // with the demo rules of examples/firewall/rules.ts. Hand-picked packets test
 // each kind of condition; the bundled capture is checked against a TypeScript
 // model of the same rule list evaluated on the reference parser's fields.
+// The rules live in maps: the last tests replace them at run time through the
+// TS MapsRegion, as the control plane does.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +12,10 @@ import { Action, COUNTERS_OFFSET } from '../../host/abi.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { openCapture } from '../../pipeline/capture/index.js';
 import { assertAllocationFree, bundledFrames, BUNDLED_CAPTURE } from '../helpers/allocation.js';
-import { runGuest } from '../helpers/guest.js';
+import { MapsRegion } from '../../host/maps/region.js';
+import { encodeFields } from '../../host/maps/schema.js';
+import { Sandbox } from '../../host/sandbox.js';
+import { guestModule, runGuest } from '../helpers/guest.js';
 import {
   arp, eth, get16, icmp6Echo, icmpEcho, ip4, ip6, ipv4, ipv6, parseFrame, tcp, udp,
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
@@ -166,6 +171,74 @@ test('the bundled capture agrees with a model of the rule list, frame by frame',
   const passed = actions.filter((a) => a === PASS).length;
   assert.ok(passed > packets.length / 4 && passed < (packets.length * 3) / 4, `passed ${passed} of ${packets.length}`);
   assert.ok([...table.values()].filter(([p, d]) => p > 0 && d > 0).length >= 5, 'several kinds are split by the rules');
+});
+
+// The rule record of examples/firewall/acl.ts as control-plane fields.
+const RULE_SCHEMA = {
+  action: 'u8', family: 'u8', proto: 'u8', srcLen: 'u8', dstLen: 'u8', pad: 'bytes3',
+  sportLo: 'u16', sportHi: 'u16', dportLo: 'u16', dportHi: 'u16', src: 'bytes16', dst: 'bytes16',
+} as const;
+const hex16 = (a: Uint8Array) => Buffer.from([...a, ...new Uint8Array(16 - a.length)]).toString('hex');
+
+function ruleRecord(r: ModelRule): Uint8Array {
+  const family = r.family ?? (r.src ?? r.dst ? (((r.src ?? r.dst)![0].length === 4) ? 4 : 6) : 0);
+  return encodeFields(RULE_SCHEMA, {
+    action: r.action, family, proto: r.proto ?? 0, srcLen: r.src?.[1] ?? 0, dstLen: r.dst?.[1] ?? 0, pad: '000000',
+    sportLo: r.sport?.[0] ?? 0, sportHi: r.sport?.[1] ?? 0xffff, dportLo: r.dport?.[0] ?? 0, dportHi: r.dport?.[1] ?? 0xffff,
+    src: hex16(r.src?.[0] ?? new Uint8Array(0)), dst: hex16(r.dst?.[0] ?? new Uint8Array(0)),
+  });
+}
+
+const u32 = (n: number) => encodeFields({ n: 'u32' }, { n });
+
+/** Writes `rules` into fw_rules and their count into fw_meta, between batches. */
+function installRules(region: MapsRegion, rules: ModelRule[]): void {
+  const table = region.get('fw_rules');
+  rules.forEach((r, i) => table.update(u32(i), ruleRecord(r)));
+  region.get('fw_meta').typed({ i: 'u32' }, { count: 'u32', installed: 'u32' }).update({ i: 0 }, { count: rules.length, installed: 1 });
+}
+
+test('the demo rule set is installed in the fw_rules map at start-up, record for record as the model', async () => {
+  const { sandbox } = await runGuest(HANDLER, [], { log: () => {} });
+  const region = MapsRegion.of(sandbox.memory);
+  assert.equal(region.get('fw_meta').typed({ i: 'u32' }, { count: 'u32', installed: 'u32' }).lookup({ i: 0 }), { count: RULES.length, installed: 1 });
+  const table = region.get('fw_rules');
+  RULES.forEach((r, i) => assert.equal(table.lookup(u32(i)), ruleRecord(r), `rule ${i}`));
+});
+
+test('the control plane replaces the rules between batches: the next batch obeys them, per-rule hits are counted', async () => {
+  const module = await guestModule(HANDLER);
+  const sandbox = new Sandbox(module, { log: () => {} });
+  const region = MapsRegion.of(sandbox.memory);
+  const frames = [v4tcp('10.0.1.1', '198.51.100.1', 8080), v6udp('2001:db8:1::1', '2001:db8:9::1', 5000), v4tcp('10.0.1.1', '198.51.100.1', 23)];
+  const run = async () => (await runGuest(module, frames, { sandbox })).results.map((r) => r.action);
+  assert.equal(await run(), [DROP, DROP, DROP]);
+  installRules(region, [
+    { action: PASS, proto: IPPROTO_TCP, dport: [8000, 8999] },
+    { action: PASS, family: 6, dst: [ip6('2001:db8:9::'), 48] },
+  ]);
+  region.get('fw_hits').clear();
+  assert.equal(await run(), [PASS, PASS, DROP]);
+  const hits = region.get('fw_hits');
+  assert.equal([0, 1, 2, COUNTER_DEFAULT].map((i) => hits.counter(i).total), [1n, 1n, 0n, 1n]);
+  // An empty rule set: everything IP falls to the default, and the demo set is not put back.
+  region.get('fw_meta').update(u32(0), Uint8Array.of(0, 0, 0, 0, 1, 0, 0, 0));
+  assert.equal(await run(), [DROP, DROP, DROP]);
+  const again = new Sandbox(module, { log: () => {}, memory: sandbox.memory });
+  assert.equal((await runGuest(module, [v4udp('10.0.0.1', '1.1.1.1', 53)], { sandbox: again })).results.map((r) => r.action), [DROP], 'a redeploy keeps the installed (empty) rule set');
+});
+
+test('a rule count beyond the table is capped at its 64 records', async () => {
+  const module = await guestModule(HANDLER);
+  const sandbox = new Sandbox(module, { log: () => {} });
+  const region = MapsRegion.of(sandbox.memory);
+  const table = region.get('fw_rules');
+  table.clear();
+  table.update(u32(MAX_RULES - 1), ruleRecord({ action: PASS }));
+  region.get('fw_meta').update(u32(0), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0));
+  const { results, stats } = await runGuest(module, [v4udp('10.0.0.1', '10.0.0.2', 9)], { sandbox });
+  assert.is(stats.traps, 0);
+  assert.equal(results.map((r) => r.action), [PASS]);
 });
 
 test('a million packets: no trap, no allocation', async () => {
