@@ -176,12 +176,13 @@ test('20000 frames of varied sizes arrive in order with correct payloads', () =>
   }
 }));
 
-test('TX from the UMEM reaches the peer (reflect, more than one 32-frame kick)', () => withLab(async (lab, peerNs) => {
+for (const mode of ['skb', 'drv'] as const) {
+test(`${mode}: TX from the UMEM reaches the peer (reflect, more than one 32-frame kick)`, () => withLab(async (lab, peerNs) => {
   const v = lab.addVeth({ peerNs });
   const memory = newMemory();
   const set = XskPortSet.open({ memory });
   try {
-    set.addPort({ ifname: v.name });
+    set.addPort({ ifname: v.name, mode });
     const batch = new Batch();
     set.bindBatch(batch);
     set.receive(256, 0);
@@ -210,6 +211,8 @@ test('TX from the UMEM reaches the peer (reflect, more than one 32-frame kick)',
     set.close();
   }
 }));
+
+}
 
 test('TX honours a moved packet start (head grown into the headroom)', () => withLab(async (lab, peerNs) => {
   const v = lab.addVeth({ peerNs });
@@ -243,14 +246,15 @@ test('TX honours a moved packet start (head grown into the headroom)', () => wit
   }
 }));
 
-test('REDIRECT between two veth pairs over the shared UMEM', () => withLab(async (lab, peerNs) => {
+for (const mode of ['skb', 'drv'] as const) {
+test(`${mode}: REDIRECT between two veth pairs over the shared UMEM`, () => withLab(async (lab, peerNs) => {
   const v1 = lab.addVeth({ peerNs });
   const v2 = lab.addVeth({ peerNs });
   const memory = newMemory();
   const set = XskPortSet.open({ memory });
   try {
-    assert.is(set.addPort({ ifname: v1.name }), 0);
-    assert.is(set.addPort({ ifname: v2.name }), 1);
+    assert.is(set.addPort({ ifname: v1.name, mode }), 0);
+    assert.is(set.addPort({ ifname: v2.name, mode }), 1);
     const batch = new Batch();
     set.bindBatch(batch);
     set.receive(256, 0);
@@ -273,6 +277,8 @@ test('REDIRECT between two veth pairs over the shared UMEM', () => withLab(async
     set.close();
   }
 }));
+
+}
 
 test('invalid verdicts are dropped, not sent, and leak nothing', () => withLab(async (lab, peerNs) => {
   const v = lab.addVeth({ peerNs });
