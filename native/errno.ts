@@ -7,7 +7,7 @@ const EPERM = 1, ENOENT = 2, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, 
 
 interface NativeError extends Error { errno?: number; op?: string; detail?: string }
 
-const CAPS = 'run as root, or grant CAP_NET_ADMIN, CAP_BPF (and CAP_SYS_ADMIN on older kernels) and CAP_IPC_LOCK';
+const CAPS = 'run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN (AF_XDP sockets, XDP attach), CAP_BPF (programs and maps; CAP_SYS_ADMIN on kernels before 5.8) and CAP_IPC_LOCK (UMEM pinning)';
 
 export function mapNativeError(e: unknown, context = ''): Error {
   if (e instanceof WasmxdpError) return e;
@@ -20,8 +20,10 @@ export function mapNativeError(e: unknown, context = ''): Error {
   const msg = (s: string) => `${s}${where ? ` [${where}]` : ''} (${ne.op}: ${ne.message.split(': ').pop()})`;
   const { errno, op } = ne;
   if (errno === EPERM || errno === EACCES) {
-    if (op === 'umem_create') return new WasmxdpError('E_MEMLOCK', msg(`registering the UMEM was refused: ${CAPS}, or raise RLIMIT_MEMLOCK (ulimit -l)`), { cause: e });
-    return new WasmxdpError('E_PERMISSION', msg(`not permitted: ${CAPS}`), { cause: e });
+    const step = op === 'umem_create' ? 'creating an AF_XDP socket needs CAP_NET_RAW'
+      : op?.startsWith('bpf_') ? 'loading the XDP program needs CAP_BPF and CAP_NET_ADMIN'
+      : 'attaching XDP and binding sockets need CAP_NET_ADMIN';
+    return new WasmxdpError('E_PERMISSION', msg(`not permitted (${step}): ${CAPS}`), { cause: e });
   }
   if (op === 'if_nametoindex' || errno === ENODEV || errno === ENXIO) {
     return new WasmxdpError('E_NO_SUCH_IFACE', msg('no such network interface in this network namespace: check the name with `ip link`'), { cause: e });

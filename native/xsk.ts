@@ -133,7 +133,7 @@ export class XskPortSet {
       });
       return new XskPortSet(native, frameSize, headroom, umemOffset, umemSize);
     } catch (e) {
-      throw mapNativeError(e, `UMEM of ${umemSize} bytes`);
+      throw mapNativeError(e);
     }
   }
 

@@ -12,11 +12,11 @@ function nerr(op: string, errno: number, detail = ''): Error {
 }
 
 const cases: [string, number, string, string, RegExp][] = [
-  ['xsk_socket_create', 1, 'veth0 queue 0', 'E_PERMISSION', /CAP_NET_ADMIN.*CAP_BPF.*CAP_IPC_LOCK/],
+  ['xsk_socket_create', 1, 'veth0 queue 0', 'E_PERMISSION', /CAP_NET_RAW.*CAP_NET_ADMIN.*CAP_BPF.*CAP_IPC_LOCK/],
   ['bpf_object_load', 13, '', 'E_PERMISSION', /root/],
   ['if_nametoindex', 19, 'eth9', 'E_NO_SUCH_IFACE', /eth9/],
   ['umem_create', 105, '', 'E_MEMLOCK', /RLIMIT_MEMLOCK.*CAP_IPC_LOCK/],
-  ['umem_create', 1, '', 'E_MEMLOCK', /RLIMIT_MEMLOCK/],
+  ['umem_create', 1, '', 'E_PERMISSION', /CAP_NET_RAW/],
   ['xdp_busy', 16, "veth0 already runs XDP program 'foo' (id 3)", 'E_XDP_BUSY', /force[\s\S]*'foo'/],
   ['xdp_attach', 16, 'veth0 skb', 'E_XDP_BUSY', /another/],
   ['xdp_attach', 95, 'veth0 drv', 'E_DRIVER_MODE', /skb/],
