@@ -73,6 +73,10 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
   sc.xdp_flags = pc.mode == XdpMode::Skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
   sc.bind_flags = (pc.copyMode == 1 ? XDP_COPY : pc.copyMode == 2 ? XDP_ZEROCOPY : 0) |
                   (pc.needWakeup ? XDP_USE_NEED_WAKEUP : 0);
+  // libxdp hands the UMEM's own fill/completion rings to the first socket only;
+  // once that socket is gone the UMEM cannot get another first socket.
+  if (ports_.empty() && umemRingsTaken_)
+    throw UsageError("the UMEM lost its first socket after a failed addPort: close and reopen the port set");
   int err;
   if (ports_.empty()) {
     err = xsk_socket__create(&p->xsk, pc.ifname.c_str(), pc.queue, umem_, &p->rx, &p->tx, &sc);
@@ -88,6 +92,7 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
     p->xsk = nullptr;
     throw SysError("xsk_socket_create", err, pc.ifname + " queue " + std::to_string(pc.queue));
   }
+  if (ports_.empty()) umemRingsTaken_ = true;
   p->fd = xsk_socket__fd(p->xsk);
   try {
     if (pc.busyPollUsec) {

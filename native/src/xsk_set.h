@@ -121,4 +121,5 @@ class XskSet {
   std::vector<pollfd> pollfds_;
   BatchView batch_;
   uint32_t held_ = 0, rrStart_ = 0, invalidAddrs_ = 0;
+  bool umemRingsTaken_ = false;
 };
