@@ -106,7 +106,6 @@ export class XskPortSet {
 
   /** Registers the memory's frame area as a UMEM. The memory must not grow while open. */
   static open(opts: PortSetOptions): XskPortSet {
-    const addon = loadNative();
     const frameSize = opts.frameSize ?? 2048;
     if (frameSize !== 2048 && frameSize !== 4096) throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${frameSize}`);
     const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
@@ -127,6 +126,7 @@ export class XskPortSet {
     const fillSize = opts.fillSize ?? ringDefault;
     const compSize = opts.compSize ?? ringDefault;
     if (!pow2(fillSize) || !pow2(compSize)) throw new WasmxdpError('E_CONFIG', 'fillSize and compSize must be powers of two');
+    const addon = loadNative();
     try {
       const native = new addon.XskSet(new Uint8Array(buffer), {
         umemOffset, umemSize, frameSize, frameHeadroom: headroom - XDP_PACKET_HEADROOM, fillSize, compSize, bpfObject: BPF_OBJECT_PATH,
