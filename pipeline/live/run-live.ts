@@ -1,6 +1,61 @@
-import { WasmxdpError } from '../../host/errors.js';
-import type { Parsed } from '../cli/args.js';
+// `wasmxdp run <handler> --iface ...`: attach, print figures once a second,
+// stop on Ctrl-C, SIGTERM or --duration, detach, print the summary.
 
-export async function runLive(_p: Parsed, _print: (s: string) => void): Promise<number> {
-  throw new WasmxdpError('E_NATIVE_UNAVAILABLE', 'live AF_XDP runs are not wired into the CLI yet');
+import { WasmxdpError } from '../../host/errors.js';
+import { num, Parsed, str } from '../cli/args.js';
+import { programOptions } from '../cli/commands/run.js';
+import { loadProgramBytes } from '../program/load-program.js';
+import { formatSecond, formatSummary, LiveTotals, sumFigures } from './live-figures.js';
+import { LivePipeline } from './live-pipeline.js';
+
+function parseQueue(p: Parsed): number | 'all' {
+  const q = str(p, 'queue');
+  if (q === undefined) return 0;
+  if (q === 'all') return 'all';
+  return num(p, 'queue', 0, 63)!;
+}
+
+function parseMode(p: Parsed): 'skb' | 'drv' {
+  const m = str(p, 'mode') ?? 'skb';
+  if (m !== 'skb' && m !== 'drv') throw new WasmxdpError('E_USAGE', `--mode must be skb or drv, got '${m}'`);
+  return m;
+}
+
+export async function runLive(p: Parsed, print: (s: string) => void): Promise<number> {
+  if (str(p, 'out') || str(p, 'only')) throw new WasmxdpError('E_USAGE', '--out and --only go with --pcap, not --iface');
+  const ifaces = str(p, 'iface')!.split(',').map((s) => s.trim()).filter(Boolean);
+  const duration = num(p, 'duration', 0.1, 7 * 24 * 3600);
+  const json = p.values.json === true;
+  const program = await loadProgramBytes(p.positionals[0]);
+  const figuresOut = json ? (s: string) => process.stderr.write(s + '\n') : print;
+
+  let prev: LiveTotals | null = null;
+  let pipeline: LivePipeline | null = null;
+  // Workers report once a second each; the first worker's report paces the line.
+  const onStats = (queue: number) => {
+    if (!pipeline || queue !== pipeline.queues[0]) return;
+    const now = sumFigures(pipeline.latest());
+    figuresOut(formatSecond(now, prev));
+    prev = now;
+  };
+
+  pipeline = await LivePipeline.start(program, {
+    ifaces, queue: parseQueue(p), mode: parseMode(p), program: programOptions(p),
+  }, onStats);
+  figuresOut(`attached ${program.name} to ${ifaces.join(', ')} (queues ${pipeline.queues.join(', ')}, ${parseMode(p)} mode); Ctrl-C stops`);
+
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
+    const watch = setInterval(() => { if (pipeline!.error) done(); }, 100);
+    watch.unref();
+  });
+  const final = await pipeline.stop();
+  const totals = sumFigures(final);
+  const failure = pipeline.error;
+  print(json ? JSON.stringify({ program: program.name, ifaces, ...totals, error: failure?.message ?? null }) : formatSummary(program.name, totals));
+  if (failure) throw failure;
+  return 0;
 }

@@ -1,0 +1,53 @@
+// What a live port worker and the main thread say to each other. Control that
+// must reach a busy worker fast (stop) is a flag in shared memory the loop
+// reads every burst; everything else is a message, polled by the worker
+// between bursts with receiveMessageOnPort.
+
+import type { ProgramStatsSnapshot } from '../../host/stats.js';
+import type { FrameAccounting, PortCounters, ProgramStats, XdpMode, XdpSocketStats } from '../../native/index.js';
+import type { ProgramOptions } from '../program/create-sandbox.js';
+
+export interface LivePortSpec {
+  ifname: string;
+  queue: number;
+  mode: XdpMode;
+  force?: boolean;
+}
+
+export interface WorkerInit {
+  programName: string;
+  programBytes: Uint8Array;
+  programOptions: ProgramOptions;
+  ports: LivePortSpec[];
+  frameSize: 2048 | 4096;
+  /** Int32Array over it: [CTRL_STOP] is set to 1 to stop. */
+  control: SharedArrayBuffer;
+  /** Milliseconds between stats messages. */
+  statsIntervalMs: number;
+}
+
+export const CTRL_STOP = 0;
+export const CONTROL_WORDS = 4;
+
+export interface PortFigures {
+  ifname: string;
+  queue: number;
+  counters: PortCounters;
+  socket: XdpSocketStats;
+  xdp: ProgramStats;
+}
+
+export interface WorkerStats {
+  type: 'stats';
+  final: boolean;
+  /** Milliseconds since the worker's loop started. */
+  uptimeMs: number;
+  program: ProgramStatsSnapshot;
+  ports: PortFigures[];
+  frames: FrameAccounting;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; ports: { ifname: string; queue: number; mode: XdpMode }[] }
+  | { type: 'error'; code: string; message: string }
+  | WorkerStats;
