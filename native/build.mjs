@@ -16,7 +16,7 @@ const PACKAGES = 'libxdp-dev libbpf-dev clang llvm';
 
 function unavailable(reason) {
   console.log(`wasmxdp: live AF_XDP backend unavailable: ${reason}`);
-  console.log(`wasmxdp: install the Debian packages ${PACKAGES} (apt-get install ${PACKAGES}) and run: node native/build.mjs`);
+  console.log(`wasmxdp: install the Debian packages ${PACKAGES} (with build-essential and python3 for node-gyp; apt-get install ${PACKAGES} build-essential python3) and run: node native/build.mjs`);
   console.log('wasmxdp: capture-file and in-memory ports work without it.');
   process.exit(strict ? 1 : 0);
 }
@@ -40,6 +40,9 @@ if (!fs.existsSync('/usr/include/xdp/xsk.h')) missing.push('libxdp-dev (xdp/xsk.
 if (!fs.existsSync('/usr/include/bpf/libbpf.h')) missing.push('libbpf-dev (bpf/libbpf.h)');
 if (!which('clang')) missing.push('clang');
 if (!which('cc') && !which('gcc')) missing.push('a C compiler (build-essential)');
+if (!which('c++') && !which('g++')) missing.push('a C++ compiler (build-essential)');
+if (!which('make')) missing.push('make (build-essential)');
+if (!which('python3')) missing.push('python3 (node-gyp needs it)');
 if (missing.length) unavailable(`missing ${missing.join(', ')}`);
 
 // node-gyp wipes native/build, so the addon goes first.
