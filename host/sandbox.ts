@@ -5,22 +5,22 @@
 // that keeps trapping. docs/sandbox.md describes the guarantees.
 
 import {
-  Action, ABI_MAGIC, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE,
-  DEFAULT_HEAP_PAGES, DESC_OFFSET, DESC_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_CAPACITY, H_BATCH_N,
-  H_FRAME_AREA_OFFSET, H_FRAME_AREA_SIZE, H_FRAME_SIZE, H_MAGIC, H_MAPS_OFFSET, H_MAPS_SIZE,
-  H_MEMORY_BASE, H_NOW_NS, H_PORT_COUNT, H_SEED, H_VERSION, MAPS_OFFSET, MAPS_SIZE, MAX_HEAP_PAGES,
-  MEMORY_BASE, PAGE_SIZE, VERDICT_OFFSET, VERDICT_SIZE, memoryPages,
+  Action, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE, DEFAULT_HEAP_PAGES,
+  DESC_OFFSET, DESC_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES,
+  PAGE_SIZE, VERDICT_OFFSET, VERDICT_SIZE, memoryPages,
 } from './abi.js';
 import { Batch } from './batch.js';
 import { WasmxdpError } from './errors.js';
 import { MAX_FUEL } from './fuel.js';
 import { GuestLog } from './guest-log.js';
+import { writeHeader } from './header.js';
 import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
 import { checkHeapPages, LoadedModule } from './load.js';
 import { mapDeclareImport } from './maps/import.js';
 import { Quarantine, QuarantinePolicy } from './quarantine.js';
 import { ProgramStats } from './stats.js';
-import { GuestAbort, TrapKind, classifyTrap } from './trap.js';
+import { GuestAbort, TrapKind, classifyTrap, describeTrap, readAsString } from './trap.js';
+import { acceptVerdicts, answer } from './verdicts.js';
 
 /**
  * What a packet gets when the guest gave no answer for it: the packets after a
@@ -80,7 +80,6 @@ export class Sandbox {
   private mod: WebAssembly.Module;
   private u8!: Uint8Array;
   private dv!: DataView;
-  private instance!: WebAssembly.Instance;
   private batchFn!: (n: number) => number;
   private fuel: WebAssembly.Global | null = null;
   private readonly guestLog: GuestLog;
@@ -125,7 +124,7 @@ export class Sandbox {
     this.importObject = this.imports();
     this.mod = loaded ? loaded.module : (module as WebAssembly.Module);
     this.refreshViews();
-    this.writeHeader();
+    writeHeader(this.dv, this.frameSize, this.portCount);
     this.instantiate();
   }
 
@@ -191,22 +190,6 @@ export class Sandbox {
     this.dv = new DataView(this.memory.buffer);
   }
 
-  // Rewritten before every batch: the guest can write anywhere in the control
-  // block, and a corrupted header must not outlive the instance that wrote it.
-  private writeHeader(): void {
-    const dv = this.dv;
-    dv.setUint32(H_MAGIC, ABI_MAGIC, true);
-    dv.setUint32(H_VERSION, ABI_VERSION, true);
-    dv.setUint32(H_BATCH_CAPACITY, BATCH_CAPACITY, true);
-    dv.setUint32(H_FRAME_SIZE, this.frameSize, true);
-    dv.setUint32(H_FRAME_AREA_OFFSET, FRAME_AREA_OFFSET, true);
-    dv.setUint32(H_FRAME_AREA_SIZE, FRAME_AREA_SIZE, true);
-    dv.setUint32(H_MAPS_OFFSET, MAPS_OFFSET, true);
-    dv.setUint32(H_MAPS_SIZE, MAPS_SIZE, true);
-    dv.setUint32(H_PORT_COUNT, this.portCount, true);
-    dv.setUint32(H_MEMORY_BASE, MEMORY_BASE, true);
-  }
-
   private imports(): WebAssembly.Imports {
     const mem = () => this.u8;
     return {
@@ -246,7 +229,6 @@ export class Sandbox {
       throw new WasmxdpError('E_ABI_VERSION', `${this.name}: the module's wx_abi_version is ${ver instanceof WebAssembly.Global ? ver.value : 'missing'}, this host speaks ABI ${ABI_VERSION}; rebuild it with this wasmxdp`);
     }
     const fuel = ex[FUEL_GLOBAL_EXPORT];
-    this.instance = inst;
     this.batchFn = ex.wx_batch as (n: number) => number;
     this.fuel = fuel instanceof WebAssembly.Global ? fuel : null;
     this.stats.instantiations++;
@@ -263,7 +245,7 @@ export class Sandbox {
     const q = this.quarantine;
     if (q !== null) q.packets(n, nowMs);
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
-    this.writeHeader();
+    writeHeader(this.dv, this.frameSize, this.portCount);
 
     let start = 0;
     let reruns = 0;
@@ -272,13 +254,13 @@ export class Sandbox {
       this.writeDescriptors(batch, start, k, nowNs);
       try {
         this.batchFn(k);
-        this.collect(batch, start, k);
+        this.accept(batch, start, k);
         start = n;
         break;
       } catch (e) {
         const done = this.firstUnanswered(k);
-        this.collect(batch, start, done);
-        if (done < k) this.answer(batch, start + done, Action.ABORTED);
+        this.accept(batch, start, done);
+        if (done < k) answer(batch, start + done, Action.ABORTED, this.stats);
         start += done < k ? done + 1 : done;
         this.onTrap(e, k, nowMs);
       }
@@ -286,9 +268,14 @@ export class Sandbox {
       if (start < n) { reruns++; this.stats.reruns++; }
     }
     const fail = FAIL_ACTION[this.failVerdict];
-    for (let i = start; i < n; i++) this.answer(batch, i, fail);
+    for (let i = start; i < n; i++) answer(batch, i, fail, this.stats);
     this.stats.failVerdicts += n - start;
     this.stats.recordBatch(n, (performance.now() - t0) * 1e6);
+  }
+
+  private accept(batch: Batch, start: number, count: number): void {
+    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    acceptVerdicts(this.dv, batch, start, count, this.portCount, this.stats);
   }
 
   private writeDescriptors(batch: Batch, start: number, k: number, nowNs: bigint): void {
@@ -347,67 +334,4 @@ export class Sandbox {
       this.guestLog.notice(this.stats.status);
     }
   }
-
-  private answer(batch: Batch, i: number, action: Action): void {
-    batch.action[i] = action;
-    batch.target[i] = 0;
-    batch.outAddr[i] = batch.addr[i];
-    batch.outLen[i] = batch.len[i];
-    this.stats.verdicts[action]++;
-  }
-
-  /**
-   * Validates the guest's records 0..count-1, which answer batch packets
-   * start..start+count-1, against the host's own descriptors. Every field is an
-   * untrusted u32: an action above REDIRECT, target bits on a non-redirect
-   * action, a redirect target not below portCount, or a packet not inside the
-   * frame the host handed out makes the packet ABORTED.
-   */
-  private collect(batch: Batch, start: number, count: number): void {
-    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
-    const dv = this.dv;
-    const st = this.stats.verdicts;
-    for (let j = 0; j < count; j++) {
-      const i = start + j;
-      const r = VERDICT_OFFSET + j * VERDICT_SIZE;
-      const v = dv.getUint32(r, true);
-      const a = v & 0xff;
-      const t = v >>> 8;
-      const na = dv.getUint32(r + 4, true);
-      const nl = dv.getUint32(r + 8, true);
-      const lo = batch.addr[i] - batch.headroom[i];
-      const hi = batch.addr[i] + batch.len[i] + batch.tailroom[i];
-      const valid = a <= Action.REDIRECT
-        && (a === Action.REDIRECT ? t < this.portCount : t === 0)
-        && na >= lo && na <= hi && nl <= hi - na;
-      if (valid) {
-        batch.action[i] = a;
-        batch.target[i] = t;
-        batch.outAddr[i] = na;
-        batch.outLen[i] = nl;
-        st[a]++;
-      } else {
-        this.stats.invalidVerdicts++;
-        this.answer(batch, i, Action.ABORTED);
-      }
-    }
-  }
-}
-
-/** A trap as one log line: the guest's abort message with file and line when present. */
-export function describeTrap(e: unknown): string {
-  if (e instanceof GuestAbort) return e.message;
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
-}
-
-/** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) defensively. */
-export function readAsString(u8: Uint8Array, ptr: number): string {
-  ptr >>>= 0;
-  if (ptr < 4 || ptr > u8.length) return '';
-  const len = (u8[ptr - 4] | (u8[ptr - 3] << 8) | (u8[ptr - 2] << 16) | (u8[ptr - 1] << 24)) >>> 0;
-  const bytes = Math.min(len, 2048, u8.length - ptr) & ~1;
-  let s = '';
-  for (let i = 0; i < bytes; i += 2) s += String.fromCharCode(u8[ptr + i] | (u8[ptr + i + 1] << 8));
-  return s;
 }

@@ -52,3 +52,21 @@ export function classifyTrap(e: unknown): TrapKind {
   for (const [re, kind] of PATTERNS) if (re.test(msg)) return kind;
   return 'other';
 }
+
+/** A trap as one log line: the guest's abort message with file and line when present. */
+export function describeTrap(e: unknown): string {
+  if (e instanceof GuestAbort) return e.message;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) defensively. */
+export function readAsString(u8: Uint8Array, ptr: number): string {
+  ptr >>>= 0;
+  if (ptr < 4 || ptr > u8.length) return '';
+  const len = (u8[ptr - 4] | (u8[ptr - 3] << 8) | (u8[ptr - 2] << 16) | (u8[ptr - 1] << 24)) >>> 0;
+  const bytes = Math.min(len, 2048, u8.length - ptr) & ~1;
+  let s = '';
+  for (let i = 0; i < bytes; i += 2) s += String.fromCharCode(u8[ptr + i] | (u8[ptr + i + 1] << 8));
+  return s;
+}
