@@ -1,6 +1,7 @@
 // Live AF_XDP tests of XskPortSet on veth pairs inside namespaces of our own
 // (scenarios adapted from the kernel's xskxceiver selftests). The port side runs
 // in this process's namespace; the peer sends and captures with wx-pkt.
+import { Worker } from 'node:worker_threads';
 import * as assert from 'uvu/assert';
 import { memoryPages, FRAME_AREA_OFFSET } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
@@ -380,6 +381,51 @@ test('busy-poll sockets receive too', () => withLab(async (lab, peerNs) => {
     assert.is(r.received, 20);
   } finally {
     set.close();
+  }
+}));
+
+test('runs in a worker thread (blocking in poll there), the memory shared with the main thread', () => withLab(async (lab, peerNs) => {
+  const v = lab.addVeth({ peerNs });
+  const pages = memoryPages(1);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const indexJs = new URL('../../native/index.js', import.meta.url).href;
+  const batchJs = new URL('../../host/batch.js', import.meta.url).href;
+  const code = `(async () => {
+    const { parentPort, workerData } = await import('node:worker_threads');
+    const { XskPortSet } = await import(${JSON.stringify(indexJs)});
+    const { Batch } = await import(${JSON.stringify(batchJs)});
+    const set = XskPortSet.open({ memory: workerData.memory });
+    set.addPort({ ifname: workerData.ifname });
+    const b = new Batch(); set.bindBatch(b); set.receive(0, 0);
+    parentPort.postMessage({ ready: true });
+    let got = 0, sum = 0; const end = Date.now() + 5000;
+    while (got < 10 && Date.now() < end) {
+      const n = set.receive(256, 100);
+      for (let i = 0; i < n; i++) { sum += new Uint8Array(workerData.memory.buffer)[b.addr[i] + b.len[i] - 1]; b.action[i] = 1; }
+      set.apply(n); got += n;
+    }
+    parentPort.postMessage({ got, sum, frames: set.frames() });
+    set.close();
+  })();`;
+  const worker = new Worker(code, { eval: true, workerData: { memory, ifname: v.name } } as ConstructorParameters<typeof Worker>[1]);
+  try {
+    const messages: { ready?: boolean; got?: number; sum?: number; frames?: { held: number } }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m) => { messages.push(m); if (m.got !== undefined) resolve(); });
+      worker.on('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    await sendFrames(lab, peerNs, v.peer, Array.from({ length: 10 }, (_, i) => frame(v.peerMac, v.mac, String.fromCharCode(65 + i))), 10);
+    await done;
+    const last = messages[messages.length - 1];
+    assert.is(last.got, 10);
+    assert.is(last.sum, 65 * 10 + 45, 'payload bytes read through the shared memory');
+    assert.is(last.frames?.held, 0);
+  } finally {
+    await worker.terminate();
   }
 }));
 
