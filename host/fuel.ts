@@ -9,7 +9,9 @@
 //   arms of an `if` included: an upper bound of the instructions that can run
 //   before the next charge point, so a unit of fuel is about one instruction;
 // - memory.copy / memory.fill / memory.init are also charged by their size
-//   (1 unit per 16 bytes), since one instruction could otherwise move megabytes.
+//   (1 unit per 16 bytes), since one instruction could otherwise move megabytes;
+// - direct calls of host functions (imports) go through a wrapper charging
+//   HOST_CALL_COST, since the host's work is invisible to the counter.
 //
 // Exhaustion traps with `unreachable` rather than calling into the host: a JS
 // exception could be caught by a guest using wasm exception handling, a trap
@@ -27,6 +29,8 @@ import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
 export const DEFAULT_START_FUEL = 10_000_000;
 /** Fuel fits an i32: the host never sets more than this. */
 export const MAX_FUEL = 0x7fffffff;
+/** Charged for each call of a host function (about a microsecond of host work). */
+export const HOST_CALL_COST = 1000;
 /** Bytes of memory.copy/fill/init per unit of fuel (log2). */
 const BULK_BYTES_SHIFT = 4;
 
@@ -51,6 +55,7 @@ interface SizeAccess { getSize(e: Ref): Ref; setSize(e: Ref, size: Ref): void }
 interface BodyAccess { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void }
 const bx = binaryen as unknown as {
   Function: BodyAccess; Loop: BodyAccess;
+  Call: { getTarget(e: Ref): string; setTarget(e: Ref, name: string): void };
   MemoryCopy: SizeAccess; MemoryFill: SizeAccess; MemoryInit: SizeAccess;
   _BinaryenFunctionAddVar(f: Ref, t: number): number;
 };
@@ -73,17 +78,36 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
     const fuel = unusedName(FUEL, (n) => mod.getGlobal(n));
     mod.addGlobal(fuel, binaryen.i32, true, mod.i32.const(startFuel));
     mod.addGlobalExport(fuel, FUEL_GLOBAL_EXPORT);
+    const defined: Ref[] = [];
+    const imported: binaryen.FunctionInfo[] = [];
     for (let i = 0, n = mod.getNumFunctions(); i < n; i++) {
       const f = mod.getFunctionByIndex(i);
       const info = binaryen.getFunctionInfo(f);
-      if (info.module) continue; // imported
-      new FunctionMeter(mod, f, fuel).run(info.body);
+      if (info.module) imported.push(info); else defined.push(f);
+    }
+    // Host functions run outside the meter: every direct call to one goes
+    // through a wrapper that charges HOST_CALL_COST first.
+    const wrappers = new Map<string, string>();
+    for (const im of imported) wrappers.set(im.name, unusedName(`__wx_host_${im.name}`, (n) => mod.getFunction(n)));
+    for (const f of defined) new FunctionMeter(mod, f, fuel, wrappers).run(binaryen.getFunctionInfo(f).body);
+    for (const im of imported) {
+      const args = binaryen.expandType(im.params).map((t, k) => mod.local.get(k, t));
+      mod.addFunction(wrappers.get(im.name)!, im.params, im.results, [],
+        mod.block(null, [...charge(mod, fuel, mod.i32.const(HOST_CALL_COST)), mod.call(im.name, args, im.results)], im.results));
     }
     if (!mod.validate()) throw new WasmxdpError('E_INVALID_WASM', 'the metered module does not validate (binaryen); report this module to the wasmxdp developers');
     return mod.emitBinary();
   } finally {
     mod.dispose();
   }
+}
+
+/** `fuel -= amount; if (fuel < 0) unreachable`, `amount` an i32 expression. */
+function charge(m: binaryen.Module, fuel: string, amount: Ref): Ref[] {
+  return [
+    m.global.set(fuel, m.i32.sub(m.global.get(fuel, binaryen.i32), amount)),
+    m.if(m.i32.lt_s(m.global.get(fuel, binaryen.i32), m.i32.const(0)), m.unreachable()),
+  ];
 }
 
 function unusedName(base: string, lookup: (name: string) => number): string {
@@ -94,7 +118,8 @@ function unusedName(base: string, lookup: (name: string) => number): string {
 
 class FunctionMeter {
   private tmp = -1;
-  constructor(private readonly mod: binaryen.Module, private readonly func: Ref, private readonly fuel: string) {}
+  constructor(private readonly mod: binaryen.Module, private readonly func: Ref, private readonly fuel: string,
+    private readonly hostWrappers: Map<string, string>) {}
 
   run(body: Ref): void {
     const loops: Ref[] = [];
@@ -113,13 +138,8 @@ class FunctionMeter {
     return this.chargeBy(this.mod.i32.const(Math.max(1, Math.min(cost, MAX_FUEL))));
   }
 
-  /** The same for a cost computed at run time (an i32 expression). */
   private chargeBy(amount: Ref): Ref[] {
-    const m = this.mod;
-    return [
-      m.global.set(this.fuel, m.i32.sub(m.global.get(this.fuel, binaryen.i32), amount)),
-      m.if(m.i32.lt_s(m.global.get(this.fuel, binaryen.i32), m.i32.const(0)), m.unreachable()),
-    ];
+    return charge(this.mod, this.fuel, amount);
   }
 
   /** Counts expressions under `root` (not inside loops, which it collects) and meters bulk memory ops. */
@@ -134,6 +154,10 @@ class FunctionMeter {
       if (id === binaryen.LoopId) { loops.push(e); continue; }
       for (const c of childrenOf(e, id)) stack.push(c);
       if (id === binaryen.MemoryCopyId || id === binaryen.MemoryFillId || id === binaryen.MemoryInitId) this.meterBulk(e, id);
+      else if (id === binaryen.CallId) {
+        const wrapper = this.hostWrappers.get(bx.Call.getTarget(e));
+        if (wrapper !== undefined) bx.Call.setTarget(e, wrapper);
+      }
     }
     return count;
   }

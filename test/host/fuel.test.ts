@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryPages } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
-import { meter } from '../../host/fuel.js';
+import { HOST_CALL_COST, meter } from '../../host/fuel.js';
 import { loadModule } from '../../host/load.js';
 import { Sandbox } from '../../host/sandbox.js';
 import { actions, runBatch, tagged, wat, watText } from './fixtures.js';
@@ -71,6 +71,23 @@ test('memory.fill is charged by its size', () => {
   const { used } = metered();
   const small = used('fill', 16), big = used('fill', 65536);
   assert.is(big - small, (65536 >> 4) - 1);
+});
+
+test('each host function call is charged HOST_CALL_COST', () => {
+  let calls = 0;
+  const bytes = watText(`(module
+    (import "wx" "log" (func $log (param i32 i32 i32)))
+    (func (export "logs") (param $n i32)
+      (block $done (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (call $log (i32.const 0) (i32.const 0) (local.get $n))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))))`);
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(meter(bytes) as Uint8Array<ArrayBuffer>), { wx: { log: () => { calls++; } } }).exports as Record<string, any>;
+  const used = (n: number) => { ex.__wx_fuel.value = 1_000_000_000; ex.logs(n); return 1_000_000_000 - ex.__wx_fuel.value; };
+  const per = (used(20) - used(10)) / 10;
+  assert.is(calls, 30, 'the host function is still called, with its arguments');
+  assert.ok(per >= HOST_CALL_COST && per < HOST_CALL_COST + 50, `a loop iteration calling the host costs ${per}`);
 });
 
 test('exhaustion traps with unreachable and leaves the counter negative', () => {
