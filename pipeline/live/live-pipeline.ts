@@ -1,11 +1,13 @@
 // The main-thread side of a live run: one worker per queue (each with its own
 // sandbox memory and UMEM), their latest figures, and an orderly stop.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
 import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import { checkInterface, rxQueueCount } from './interfaces.js';
+import type { HealthEvent } from './control-messages.js';
+import { RequestBody, WorkerRequests } from './worker-requests.js';
 import { CONTROL_WORDS, CTRL_STOP, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 export interface LiveOptions {
@@ -22,6 +24,8 @@ export interface LiveOptions {
 interface WorkerHandle {
   worker: Worker;
   control: Int32Array;
+  /** Requests to the worker (swap, map, figures), polled by it between bursts. */
+  requests: MessagePort;
   queue: number;
   latest: WorkerStats | null;
   exited: Promise<void>;
@@ -33,6 +37,9 @@ export class LivePipeline {
   private handles: WorkerHandle[] = [];
   private onStats: (queue: number, s: WorkerStats) => void = () => {};
   private failure: WasmxdpError | null = null;
+  private readonly requests = new WorkerRequests();
+  /** Called when a worker's health check of a swapped-in version ends. */
+  onHealth: (queue: number, e: HealthEvent) => void = () => {};
 
   private constructor(private readonly program: ProgramBytes, private readonly opts: LiveOptions) {}
 
@@ -58,6 +65,18 @@ export class LivePipeline {
   /** Latest figures of every worker. */
   latest(): (WorkerStats | null)[] { return this.handles.map((h) => h.latest); }
 
+  /** Sends a control request to every worker; resolves with their results in queue order. */
+  request(body: RequestBody, timeoutMs = 10_000): Promise<unknown[]> {
+    return Promise.all(this.handles.map((h) => this.requests.send(h.requests, h.queue, body, timeoutMs)));
+  }
+
+  /** Sends a control request to the worker of one queue. */
+  requestQueue(queue: number, body: RequestBody, timeoutMs = 10_000): Promise<unknown> {
+    const h = this.handles.find((x) => x.queue === queue);
+    if (!h) throw new WasmxdpError('E_NOT_FOUND', `no worker for queue ${queue}; queues: ${this.queues.join(', ')}`);
+    return this.requests.send(h.requests, h.queue, body, timeoutMs);
+  }
+
   /** Set when a worker failed after start. */
   get error(): WasmxdpError | null { return this.failure; }
 
@@ -73,9 +92,11 @@ export class LivePipeline {
       control,
       statsIntervalMs: this.opts.statsIntervalMs ?? 1000,
     };
-    const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: init });
+    const channel = new MessageChannel();
+    init.controlPort = channel.port2;
+    const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: init, transferList: [channel.port2] });
     let exitResolve!: () => void;
-    const handle: WorkerHandle = { worker, control: new Int32Array(control), queue, latest: null, exited: new Promise((r) => { exitResolve = r; }) };
+    const handle: WorkerHandle = { worker, control: new Int32Array(control), requests: channel.port1, queue, latest: null, exited: new Promise((r) => { exitResolve = r; }) };
     this.handles.push(handle);
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -87,13 +108,16 @@ export class LivePipeline {
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
-        }
+        } else if (m.type === 'reply') this.requests.settle(m);
+        else if (m.type === 'health') this.onHealth(queue, m);
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);
         if (!ready) reject(err); else this.failure ??= err;
       });
       worker.on('exit', () => {
+        this.requests.failQueue(queue, 'exited');
+        channel.port1.close();
         exitResolve();
         if (!ready) reject(this.failure ?? new WasmxdpError('E_SOCKET', `queue ${queue} worker exited before it was ready`));
       });

@@ -9,6 +9,7 @@ import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
+import { WorkerControl } from './worker-control.js';
 import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 const POLL_MS = 10;
@@ -16,7 +17,7 @@ const POLL_MS = 10;
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
 function main(init: WorkerInit): void {
-  const control = new Int32Array(init.control);
+  const flags = new Int32Array(init.control);
   let set: XskPortSet | null = null;
   try {
     const sandbox = createSandbox({ name: init.programName, bytes: init.programBytes }, {
@@ -31,6 +32,7 @@ function main(init: WorkerInit): void {
 
     const started = Date.now();
     let nextStats = started + init.statsIntervalMs;
+    const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), init.programVersion ?? 1);
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
       final,
@@ -41,14 +43,18 @@ function main(init: WorkerInit): void {
         counters: set!.counters(p.index), socket: set!.xdpStats(p.index), xdp: set!.programStats(p.index),
       })),
       frames: set!.frames(),
+      control: control.snapshot(),
     });
 
-    while (Atomics.load(control, CTRL_STOP) === 0) {
+    while (Atomics.load(flags, CTRL_STOP) === 0) {
+      control.poll(); // swaps and map operations happen here, between bursts
       const n = set.receive(BATCH_CAPACITY, POLL_MS);
       if (n > 0) {
+        control.beforeBatch();
         batch.n = n;
         sandbox.run(batch);
         set.apply(n);
+        control.afterBatch();
       }
       if (Date.now() >= nextStats) {
         post(stats(false));

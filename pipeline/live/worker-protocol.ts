@@ -6,6 +6,8 @@
 import type { ProgramStatsSnapshot } from '../../host/stats.js';
 import type { FrameAccounting, PortCounters, ProgramStats, XdpMode, XdpSocketStats } from '../../native/index.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { ControlFigures, ControlReply, HealthEvent } from './control-messages.js';
 
 export interface LivePortSpec {
   ifname: string;
@@ -24,6 +26,10 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   /** Milliseconds between stats messages. */
   statsIntervalMs: number;
+  /** Control requests (control-messages.ts), polled between bursts; transferred to the worker. */
+  controlPort?: MessagePort;
+  /** Version number of the first program (hot swap history); default 1. */
+  programVersion?: number;
 }
 
 export const CTRL_STOP = 0;
@@ -45,9 +51,13 @@ export interface WorkerStats {
   program: ProgramStatsSnapshot;
   ports: PortFigures[];
   frames: FrameAccounting;
+  /** Versions, swaps and health (worker-control.ts). */
+  control?: ControlFigures;
 }
 
 export type WorkerMessage =
   | { type: 'ready'; ports: { ifname: string; queue: number; mode: XdpMode }[] }
   | { type: 'error'; code: string; message: string }
-  | WorkerStats;
+  | WorkerStats
+  | ControlReply
+  | HealthEvent;

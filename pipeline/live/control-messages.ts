@@ -1,0 +1,107 @@
+// Control messages between the main thread and a live port worker, beyond the
+// start/stats/stop of worker-protocol.ts: hot swaps, map operations and fresh
+// figures. Requests travel on a MessagePort the worker polls between bursts
+// (receiveMessageOnPort), so a worker that never yields to its event loop
+// still sees them at the next batch boundary; replies and events go back on
+// parentPort.
+
+export interface MapShapeSpec {
+  name: string;
+  kind: 'hash' | 'lru_hash' | 'array' | 'counters';
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+export interface HealthPolicy {
+  /** The new version must handle at least this many packets without a trap... */
+  packets: number;
+  /** ...and run at least this long, before it is declared healthy. */
+  ms: number;
+}
+
+export interface SwapRequest {
+  type: 'swap';
+  id: number;
+  version: number;
+  name: string;
+  module: WebAssembly.Module;
+  /** Maps the new version declares (learned by a probe instantiation off the data path). */
+  maps: MapShapeSpec[];
+  /** Reset maps whose shape differs instead of refusing the swap. */
+  resetMaps: boolean;
+  /** null: no probation (a rollback). */
+  health: HealthPolicy | null;
+  reason: 'deploy' | 'rollback';
+}
+
+export type MapOpName = 'list' | 'get' | 'set' | 'delete' | 'dump';
+
+export interface MapOpRequest {
+  type: 'map';
+  id: number;
+  op: MapOpName;
+  map?: string;
+  /** Hex bytes, `field=value,...` with keySchema, or a decimal index for array/counters maps; or raw bytes. */
+  key?: string | Uint8Array;
+  value?: string | Uint8Array;
+  keySchema?: Record<string, string>;
+  valueSchema?: Record<string, string>;
+  /** dump: at most this many entries. */
+  limit?: number;
+}
+
+export interface FiguresRequest { type: 'figures'; id: number }
+
+export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest;
+
+export interface ControlReply {
+  type: 'reply';
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+/** Unsolicited: the probation of a version ended. */
+export interface HealthEvent {
+  type: 'health';
+  version: number;
+  state: 'healthy' | 'failed';
+  reason?: string;
+  /** After a failure: the version running again. */
+  restored?: number;
+}
+
+export interface SwapRecord {
+  from: number;
+  to: number;
+  reason: 'deploy' | 'rollback' | 'health';
+  /** Wall clock of the switch (ms since the epoch). */
+  at: number;
+  /** new WebAssembly.Instance on the existing memory, including the start function. */
+  instantiateUs: number;
+  /** The burst loop was held by the swap (message handled, maps checked, instantiated). */
+  blockedUs: number;
+  /** End of the old version's last batch to the start of the new one's first; null until traffic. */
+  pauseUs: number | null;
+}
+
+export interface VersionFigures {
+  version: number;
+  name: string;
+  packets: number;
+  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  traps: number;
+}
+
+export interface ControlFigures {
+  version: number;
+  health: 'probation' | 'healthy' | 'unchecked';
+  /** Per version, what it handled on this queue (every activation summed). */
+  versions: VersionFigures[];
+  /** The most recent swaps on this queue, oldest first. */
+  swaps: SwapRecord[];
+  /** Why the last automatic rollback happened. */
+  lastRollback: string | null;
+}

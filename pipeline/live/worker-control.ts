@@ -1,0 +1,217 @@
+// The control side of a live port worker: hot swaps at a batch boundary (the
+// new module instantiated on the same memory, so frames in flight and maps
+// stay), the health check that follows one, per-version figures, map
+// operations and fresh figures on request. The burst loop calls poll()
+// between bursts and beforeBatch()/afterBatch() around each batch; nothing on
+// that path allocates unless a swap is being measured or checked.
+
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
+import { MapsRegion } from '../../host/maps/region.js';
+import type { Sandbox } from '../../host/sandbox.js';
+import { applyMapOp } from '../control/map-ops.js';
+import type {
+  ControlFigures, ControlReply, ControlRequest, HealthEvent, HealthPolicy, MapShapeSpec, SwapRecord, SwapRequest, VersionFigures,
+} from './control-messages.js';
+
+const KEPT_SWAPS = 64;
+
+interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
+
+interface Probation { policy: HealthPolicy; since: number; packets: number; traps: number; previous: Running }
+
+export class WorkerControl {
+  private current: Running;
+  private probation: Probation | null = null;
+  private health: ControlFigures['health'] = 'unchecked';
+  private readonly versions = new Map<number, VersionFigures>();
+  private readonly swaps: SwapRecord[] = [];
+  private lastRollback: string | null = null;
+  /** Sandbox totals at the last version change, to charge the difference to the version that ran. */
+  private mark = { packets: 0, traps: 0, verdicts: new Float64Array(5) };
+  private lastBatchEnd = 0;
+  /** The swap whose pause is measured by the next batch. */
+  private pausePending: SwapRecord | null = null;
+  private pauseFrom = 0;
+
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly port: MessagePort | undefined,
+    private readonly send: (m: ControlReply | HealthEvent) => void,
+    private readonly figures: () => unknown,
+    version: number,
+  ) {
+    // A fresh memory holds exactly the maps the first version declared.
+    const maps = MapsRegion.of(sandbox.memory).list().map((i): MapShapeSpec => ({
+      name: i.name, kind: i.kindName as MapShapeSpec['kind'], keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries,
+    }));
+    this.current = { version, name: sandbox.name, module: sandbox.module, maps };
+  }
+
+  /** Handles every waiting request (between bursts). */
+  poll(): void {
+    if (this.port) {
+      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+        this.handle(m.message as ControlRequest);
+      }
+    }
+    if (this.probation !== null) this.checkHealth();
+  }
+
+  beforeBatch(): void {
+    if (this.pausePending !== null) {
+      this.pausePending.pauseUs = Math.round((performance.now() - this.pauseFrom) * 1000);
+      this.pausePending = null;
+    }
+  }
+
+  afterBatch(): void {
+    this.lastBatchEnd = performance.now();
+    if (this.probation !== null) this.checkHealth();
+  }
+
+  snapshot(): ControlFigures {
+    const versions = [...this.versions.values()].map((v) => ({ ...v, verdicts: { ...v.verdicts } }));
+    const live = this.pending();
+    const cur = versions.find((v) => v.version === this.current.version);
+    if (cur) addFigures(cur, live); else versions.push(live);
+    return { version: this.current.version, health: this.health, versions, swaps: this.swaps.map((s) => ({ ...s })), lastRollback: this.lastRollback };
+  }
+
+  private handle(req: ControlRequest): void {
+    try {
+      let result: unknown;
+      if (req.type === 'swap') result = this.swap(req);
+      else if (req.type === 'map') result = applyMapOp(MapsRegion.of(this.sandbox.memory), req);
+      else if (req.type === 'figures') result = this.figures();
+      else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
+      this.send({ type: 'reply', id: req.id, ok: true, result });
+    } catch (e) {
+      this.send({ type: 'reply', id: (req as { id: number }).id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } });
+    }
+  }
+
+  /** What the running version handled since the last mark. */
+  private pending(): VersionFigures {
+    const s = this.sandbox.stats;
+    const v = s.verdicts, m = this.mark.verdicts;
+    return {
+      version: this.current.version, name: this.current.name, packets: s.packets - this.mark.packets, traps: s.traps - this.mark.traps,
+      verdicts: { aborted: v[0] - m[0], drop: v[1] - m[1], pass: v[2] - m[2], tx: v[3] - m[3], redirect: v[4] - m[4] },
+    };
+  }
+
+  private closeVersion(): void {
+    const live = this.pending();
+    const acc = this.versions.get(live.version);
+    if (acc) addFigures(acc, live); else this.versions.set(live.version, live);
+    const s = this.sandbox.stats;
+    this.mark = { packets: s.packets, traps: s.traps, verdicts: Float64Array.from(s.verdicts) };
+  }
+
+  private swap(req: SwapRequest): { version: number; instantiateUs: number; resetMaps: string[] } {
+    const t0 = performance.now();
+    const region = MapsRegion.of(this.sandbox.memory);
+    const conflicts = req.maps.filter((m) => differs(region, m));
+    if (conflicts.length && !req.resetMaps) {
+      throw new WasmxdpError('E_DEPLOY', `${req.name}: ${conflicts.map((m) => describeConflict(region, m)).join('; ')}; deploy with --reset-maps to reset ${conflicts.length > 1 ? 'them' : 'it'} (contents are lost)`);
+    }
+    const previous = this.current;
+    const restore = this.resetMaps(region, conflicts);
+    const t1 = performance.now();
+    try {
+      this.sandbox.redeploy(req.module);
+    } catch (e) {
+      // The old instance still runs; give it back the shapes it declared.
+      this.resetMaps(region, restore);
+      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${(e as Error).message}`);
+    }
+    const t2 = performance.now();
+    this.closeVersion();
+    this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
+    this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
+    this.health = req.health ? 'probation' : 'unchecked';
+    this.record(previous.version, req.version, req.reason, t0, t1, t2);
+    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name) };
+  }
+
+  /** Resets the given maps to the given shapes; returns the shapes they had. */
+  private resetMaps(region: MapsRegion, shapes: MapShapeSpec[]): MapShapeSpec[] {
+    const before: MapShapeSpec[] = [];
+    for (const m of shapes) {
+      const had = region.find(m.name)?.info;
+      if (had) before.push({ name: m.name, kind: had.kindName as MapShapeSpec['kind'], keySize: had.keySize, valueSize: had.valueSize, maxEntries: had.maxEntries });
+      region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
+    }
+    return before;
+  }
+
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
+    const rec: SwapRecord = {
+      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
+      blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null,
+    };
+    this.swaps.push(rec);
+    if (this.swaps.length > KEPT_SWAPS) this.swaps.shift();
+    // From the old version's last batch (or the swap itself on a port that saw none yet).
+    this.pausePending = rec;
+    this.pauseFrom = this.lastBatchEnd > 0 ? this.lastBatchEnd : t0;
+  }
+
+  private checkHealth(): void {
+    const p = this.probation!;
+    const s = this.sandbox.stats;
+    if (s.traps > p.traps || this.sandbox.quarantined) {
+      this.rollbackUnhealthy(p, `v${this.current.version} trapped ${s.traps - p.traps} time(s) in its first ${s.packets - p.packets} packet(s): ${s.lastTrap ?? this.sandbox.status()}`);
+      return;
+    }
+    if (s.packets - p.packets >= p.policy.packets && performance.now() - p.since >= p.policy.ms) {
+      this.probation = null;
+      this.health = 'healthy';
+      this.send({ type: 'health', version: this.current.version, state: 'healthy' });
+    }
+  }
+
+  private rollbackUnhealthy(p: Probation, why: string): void {
+    const failed = this.current;
+    this.probation = null;
+    const region = MapsRegion.of(this.sandbox.memory);
+    const t0 = performance.now();
+    let reason = `rolled back to v${p.previous.version}: ${why}`;
+    try {
+      this.resetMaps(region, p.previous.maps.filter((m) => differs(region, m)));
+      const t1 = performance.now();
+      this.sandbox.redeploy(p.previous.module);
+      const t2 = performance.now();
+      this.closeVersion();
+      this.current = p.previous;
+      this.health = 'unchecked';
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2);
+    } catch (e) {
+      reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
+    }
+    this.lastRollback = reason;
+    this.send({ type: 'health', version: failed.version, state: 'failed', reason, restored: this.current.version });
+  }
+}
+
+function differs(region: MapsRegion, m: MapShapeSpec): boolean {
+  const i = region.find(m.name)?.info;
+  return i !== undefined && (i.kindName !== m.kind || i.keySize !== m.keySize || i.valueSize !== m.valueSize || i.maxEntries !== m.maxEntries);
+}
+
+function describeConflict(region: MapsRegion, m: MapShapeSpec): string {
+  const i = region.find(m.name)!.info;
+  const d: string[] = [];
+  if (i.kindName !== m.kind) d.push(`kind ${i.kindName} (new: ${m.kind})`);
+  if (i.keySize !== m.keySize) d.push(`key size ${i.keySize} (new: ${m.keySize})`);
+  if (i.valueSize !== m.valueSize) d.push(`value size ${i.valueSize} (new: ${m.valueSize})`);
+  if (i.maxEntries !== m.maxEntries) d.push(`max entries ${i.maxEntries} (new: ${m.maxEntries})`);
+  return `map '${m.name}' is incompatible: it has ${d.join(', ')}`;
+}
+
+function addFigures(into: VersionFigures, v: VersionFigures): void {
+  into.packets += v.packets;
+  into.traps += v.traps;
+  for (const k of Object.keys(into.verdicts) as (keyof VersionFigures['verdicts'])[]) into.verdicts[k] += v.verdicts[k];
+}
