@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "sys_error.h"
 
@@ -21,6 +24,27 @@ namespace {
 // Copy-mode TX handles at most 32 descriptors per sendto; this bounds the kick
 // loop for a full ring of 4096 with slack for transient EAGAIN.
 constexpr int kMaxKicks = 1024;
+
+// Port sets of one process share the XDP program of a device: a worker thread
+// per queue (each with its own UMEM) steers through one XSKMAP. The addon's
+// instances in different worker threads share this process-wide table.
+std::mutex gProgramsMu;
+std::map<int, std::weak_ptr<XdpProgram>> gPrograms;
+
+std::shared_ptr<XdpProgram> acquireProgram(const std::string& obj, const PortConfig& pc, int ifindex) {
+  std::lock_guard<std::mutex> lock(gProgramsMu);
+  auto it = gPrograms.find(ifindex);
+  if (it != gPrograms.end()) {
+    if (auto shared = it->second.lock()) {
+      if (shared->mode() != pc.mode)
+        throw UsageError("all ports on " + pc.ifname + " must use the same XDP mode");
+      return shared;
+    }
+  }
+  auto prog = std::make_shared<XdpProgram>(obj, pc.ifname, ifindex, pc.mode, pc.force);
+  gPrograms[ifindex] = prog;
+  return prog;
+}
 }  // namespace
 
 XskSet::XskSet(const UmemConfig& cfg) : cfg_(cfg) {
@@ -56,12 +80,7 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
     if (p->cfg.ifname == pc.ifname && p->cfg.queue == pc.queue)
       throw UsageError("a port on " + pc.ifname + " queue " + std::to_string(pc.queue) + " already exists");
 
-  std::shared_ptr<XdpProgram> prog;
-  for (auto& pr : programs_)
-    if (pr->ifindex() == ifindex) prog = pr;
-  if (prog && prog->mode() != pc.mode)
-    throw UsageError("all ports on " + pc.ifname + " must use the same XDP mode");
-  if (!prog) prog = std::make_shared<XdpProgram>(cfg_.bpfObject, pc.ifname, ifindex, pc.mode, pc.force);
+  std::shared_ptr<XdpProgram> prog = acquireProgram(cfg_.bpfObject, pc, ifindex);
 
   auto p = std::make_unique<Port>();
   p->cfg = pc;

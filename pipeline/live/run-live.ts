@@ -40,7 +40,7 @@ export async function runLive(p: Parsed, print: (s: string) => void): Promise<nu
   };
 
   pipeline = await LivePipeline.start(program, {
-    ifaces, queue: parseQueue(p), mode: parseMode(p), program: programOptions(p),
+    ifaces, queue: parseQueue(p), mode: parseMode(p), force: p.values.force === true, program: programOptions(p),
   }, onStats);
   figuresOut(`attached ${program.name} to ${ifaces.join(', ')} (queues ${pipeline.queues.join(', ')}, ${parseMode(p)} mode); Ctrl-C stops`);
 

@@ -15,14 +15,13 @@ import { NetLab, type Veth } from '../helpers/netns.js';
 import { pump, sendFrames } from '../helpers/traffic.js';
 import { eth } from '../helpers/packets.js';
 import { Batch } from '../../host/batch.js';
+import { foreignProgram, xdpOf } from '../helpers/xdp.js';
 
 const test = await liveSuite('native/xdp-program');
+const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const newMemory = () => { const p = memoryPages(1); return new WebAssembly.Memory({ initial: p, maximum: p }); };
 
-function xdpOf(lab: NetLab, dev: string): { mode: number; prog?: { name: string } } | undefined {
-  return JSON.parse(lab.ip(null, ['-j', 'link', 'show', 'dev', dev]))[0].xdp;
-}
 
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -40,19 +39,6 @@ function expectError(fn: () => unknown, code: string, text?: RegExp): void {
   assert.unreachable(`expected ${code}`);
 }
 
-let foreignObj = '';
-function foreignProgram(): string {
-  if (foreignObj) return foreignObj;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-foreign-'));
-  fs.writeFileSync(path.join(dir, 'f.c'), '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n' +
-    'SEC("xdp") int foreign_pass(struct xdp_md *ctx) { return XDP_PASS; }\nchar _license[] SEC("license") = "GPL";\n');
-  const arch = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout.trim() || 'x86_64-linux-gnu';
-  const r = spawnSync('clang', ['-O2', '-target', 'bpf', `-I/usr/include/${arch}`, '-c', path.join(dir, 'f.c'), '-o', path.join(dir, 'f.o')], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return (foreignObj = path.join(dir, 'f.o'));
-}
-
 async function withVeth(fn: (lab: NetLab, v: Veth) => Promise<void> | void): Promise<void> {
   const lab = new NetLab();
   try { await fn(lab, lab.addVeth({ peerNs: lab.addNetns() })); } finally { lab.destroy(); }
@@ -62,12 +48,12 @@ for (const [mode, kernelMode] of [['skb', 2], ['drv', 1]] as const) {
   test(`${mode}: attached while open, nothing left after close`, () => withVeth((lab, v) => {
     const set = XskPortSet.open({ memory: newMemory() });
     set.addPort({ ifname: v.name, mode });
-    const x = xdpOf(lab, v.name);
+    const x = xdpOf(v.name);
     assert.is(x?.mode, kernelMode);
     assert.is(x?.prog?.name, 'wasmxdp_steer');
     set.close();
     set.close();  // idempotent
-    assert.is(xdpOf(lab, v.name), undefined);
+    assert.is(xdpOf(v.name), undefined);
     assert.is(lab.ip(null, ['link', 'show', 'dev', v.name]).includes('xdp'), false);
     assert.not.ok(fs.existsSync('/sys/fs/bpf') && fs.readdirSync('/sys/fs/bpf').some((n) => n.includes('wasmxdp')), 'nothing pinned');
     expectError(() => set.receive(1, 0), 'E_SOCKET', /closed/);
@@ -79,41 +65,57 @@ test('someone else\'s program: E_XDP_BUSY naming it; replaced only with force', 
   const set = XskPortSet.open({ memory: newMemory() });
   try {
     expectError(() => set.addPort({ ifname: v.name }), 'E_XDP_BUSY', /foreign_pass/);
-    assert.is(xdpOf(lab, v.name)?.prog?.name, 'foreign_pass', 'left alone');
+    assert.is(xdpOf(v.name)?.prog?.name, 'foreign_pass', 'left alone');
     assert.is(set.ports.length, 0);
     set.addPort({ ifname: v.name, force: true });
-    assert.is(xdpOf(lab, v.name)?.prog?.name, 'wasmxdp_steer');
+    assert.is(xdpOf(v.name)?.prog?.name, 'wasmxdp_steer');
   } finally {
     set.close();
   }
-  assert.is(xdpOf(lab, v.name), undefined);
+  assert.is(xdpOf(v.name), undefined);
 }));
 
 test('a stale program of ours (left attached by hand or an old build) is replaced', () => withVeth((lab, v) => {
   lab.ip(null, ['link', 'set', 'dev', v.name, 'xdpgeneric', 'obj', BPF_OBJECT_PATH, 'program', 'wasmxdp_steer']);
-  const staleId = (xdpOf(lab, v.name)?.prog as { id?: number } | undefined)?.id;
+  const staleId = (xdpOf(v.name)?.prog as { id?: number } | undefined)?.id;
   const set = XskPortSet.open({ memory: newMemory() });
   try {
     set.addPort({ ifname: v.name, mode: 'drv' });
-    const x = xdpOf(lab, v.name) as unknown as { mode: number; prog: { id: number } };
+    const x = xdpOf(v.name) as unknown as { mode: number; prog: { id: number } };
     assert.is(x.mode, 1);
     assert.is.not(x.prog.id, staleId);
   } finally {
     set.close();
   }
-  assert.is(xdpOf(lab, v.name), undefined);
+  assert.is(xdpOf(v.name), undefined);
 }));
 
-test('a second port set on an interface held by a running one gets E_XDP_BUSY', () => withVeth((lab, v) => {
+test('port sets of one process share the device\'s program (one per queue); a queue taken stays taken', () => withVeth((_lab, v) => {
   const a = XskPortSet.open({ memory: newMemory() });
   const b = XskPortSet.open({ memory: newMemory() });
   try {
-    a.addPort({ ifname: v.name });
-    expectError(() => b.addPort({ ifname: v.name, queue: 0 }), 'E_XDP_BUSY');
-    assert.is(xdpOf(lab, v.name)?.prog?.name, 'wasmxdp_steer');
+    a.addPort({ ifname: v.name, queue: 0 });
+    expectError(() => b.addPort({ ifname: v.name, queue: 0 }), 'E_SOCKET', /busy/);
+    assert.is(xdpOf(v.name)?.prog?.name, 'wasmxdp_steer');
+    a.close();
+    assert.is(xdpOf(v.name), undefined, 'detached once the last port set using it closed');
   } finally {
     a.close();
     b.close();
+  }
+}));
+
+test('a port set in another process gets E_XDP_BUSY while ours holds the device', () => withVeth((_lab, v) => {
+  const a = XskPortSet.open({ memory: newMemory() });
+  try {
+    a.addPort({ ifname: v.name, queue: 0 });
+    const r = spawnSync(process.execPath, [path.join(ROOT_DIR, 'bin/wasmxdp.js'), 'run', 'test/pipeline/guests/drop-all.ts', '--iface', v.name, '--duration', '1'],
+      { cwd: ROOT_DIR, encoding: 'utf8', timeout: 60000 });
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /another XDP program|wasmxdp_steer/);
+    assert.is(xdpOf(v.name)?.prog?.name, 'wasmxdp_steer', 'ours is untouched');
+  } finally {
+    a.close();
   }
 }));
 
@@ -146,7 +148,7 @@ test('zero-copy on veth (copy-mode only): E_DRIVER_MODE, nothing left attached',
   } finally {
     set.close();
   }
-  assert.is(xdpOf(lab, v.name), undefined);
+  assert.is(xdpOf(v.name), undefined);
 }));
 
 test('the same queue can be bound again right after close, and receives', () => withVeth(async (lab, v) => {
@@ -183,9 +185,9 @@ test('a crashed process leaves no program behind (bpf_link)', () => withVeth(asy
       setTimeout(() => resolve(false), 10000);
     });
     assert.ok(ready, 'child attached');
-    assert.is(xdpOf(lab, v.name)?.prog?.name, 'wasmxdp_steer');
+    assert.is(xdpOf(v.name)?.prog?.name, 'wasmxdp_steer');
     child.kill('SIGKILL');
-    assert.ok(await waitFor(() => xdpOf(lab, v.name) === undefined, 3000), 'detached after SIGKILL');
+    assert.ok(await waitFor(() => xdpOf(v.name) === undefined, 3000), 'detached after SIGKILL');
   } finally {
     child.kill('SIGKILL');
   }

@@ -32,6 +32,7 @@ Options:
   --queue <N|all>      rx queue, or one worker per queue (default 0)
   --mode <skb|drv>     XDP attach mode (default: drv, falling back to skb)
   --duration <s>       stop after this many seconds (live)
+  --force              replace an XDP program on the interface that is not wasmxdp's (live)
   --fail <verdict>     verdict for packets a trapping handler could not judge: aborted, drop or pass (default aborted)
   --heap-pages <n>     guest heap quota in 64 KiB pages (default 16)
   --fuel <n>           CPU budget per packet in fuel units, about one wasm instruction each (default 100000)
@@ -42,7 +43,7 @@ Options:
 const OPTIONS = {
   pcap: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, iface: { type: 'string' },
   queue: { type: 'string' }, mode: { type: 'string' }, duration: { type: 'string' }, fail: { type: 'string' },
-  'heap-pages': { type: 'string' }, fuel: { type: 'string' }, unmetered: { type: 'boolean' }, json: { type: 'boolean' },
+  'heap-pages': { type: 'string' }, fuel: { type: 'string' }, unmetered: { type: 'boolean' }, force: { type: 'boolean' }, json: { type: 'boolean' },
 } as const;
 
 export async function runCommand(argv: string[], print: (s: string) => void): Promise<number> {

@@ -10,16 +10,14 @@ import { ROOT, wasmxdp } from '../../helpers/cli.js';
 import { startLive } from '../../helpers/live-cli.js';
 import { capture, sendFrames } from '../../helpers/traffic.js';
 import { eth, ipv4, udp } from '../../helpers/packets.js';
+import { foreignProgram, xdpOf } from '../../helpers/xdp.js';
 
 const test = await liveSuite('pipeline/live: wasmxdp run --iface');
 const UDP_PEER = path.join(ROOT, 'dist/test/helpers/udp-peer.js');
 const GUESTS = 'test/pipeline/guests';
 const A = '10.79.0.1', B = '10.79.0.2';
 
-function xdpAttached(ifname: string): boolean {
-  const r = spawnSync('ip', ['-j', '-d', 'link', 'show', 'dev', ifname], { encoding: 'utf8' });
-  return JSON.parse(r.stdout)[0]?.xdp !== undefined;
-}
+const xdpAttached = (ifname: string) => xdpOf(ifname) !== undefined;
 
 function peerRun(lab: NetLab, ns: string, args: string[]): Promise<any> {
   const child = lab.spawn(ns, process.execPath, [UDP_PEER, ...args]);
@@ -95,12 +93,13 @@ test('DROP: every frame is counted by our stats and the XDP program, none reache
     await run.attached;
     const frame = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: B, dst: A }, udp({ sport: 4444, dport: 9998 }, 'drop me')));
     const N = 3000;
-    assert.is(await sendFrames(lab, peerNs, v.peer, [frame], N), N);
+    // Paced so the socket's rings never overflow: this is about DROP, not load.
+    assert.is(await sendFrames(lab, peerNs, v.peer, [frame], N, { gapUs: 100 }), N);
     await new Promise((r) => setTimeout(r, 1500));
     run.stop();
     const { summary } = await run.done;
     assert.is(received, 0);
-    assert.is(summary.verdicts.drop, N);
+    assert.is(summary.verdicts.drop, N, JSON.stringify(summary.socket));
     assert.is(summary.packets, N);
     assert.is(summary.applied.drop, N);
     assert.is(summary.socket.rxDropped, 0);
@@ -148,6 +147,58 @@ test('a trapping handler on a live port: the trapping frame is ABORTED, the foll
     assert.is(summary.verdicts.aborted, 1);
     assert.ok(summary.verdicts.pass >= 23, `pass ${summary.verdicts.pass}`);
     assert.is(summary.frames.held, 0);
+  } finally { lab.destroy(); }
+});
+
+test('--queue all runs one worker per receive queue and accounts for every frame', async () => {
+  const lab = new NetLab();
+  try {
+    const peerNs = lab.addNetns();
+    const v = lab.addVeth({ peerNs, queues: 2 });
+    const run = startLive([`${GUESTS}/drop-all.ts`, '--iface', v.name, '--queue', 'all', '--mode', 'drv']);
+    await run.attached;
+    const frames = Array.from({ length: 16 }, (_, i) => eth({ src: v.peerMac, dst: v.mac },
+      ipv4({ src: `10.81.0.${i + 1}`, dst: '10.81.1.1' }, udp({ sport: 1000 + i, dport: 2000 + i }, 'q'))));
+    const N = 1600;
+    assert.is(await sendFrames(lab, peerNs, v.peer, frames, N), N);
+    await new Promise((r) => setTimeout(r, 1500));
+    run.stop();
+    const { status, summary } = await run.done;
+    assert.is(status, 0);
+    assert.equal([...new Set(summary.ports.map((p: { queue: number }) => p.queue))].sort(), [0, 1]);
+    assert.is(summary.verdicts.drop, N);
+    assert.is(summary.frames.held, 0);
+  } finally { lab.destroy(); }
+});
+
+test('another XDP program on the interface: refused in one line, replaced with --force', async () => {
+  const lab = new NetLab();
+  try {
+    const v = lab.addVeth({ peerNs: lab.addNetns() });
+    lab.ip(null, ['link', 'set', 'dev', v.name, 'xdpgeneric', 'obj', foreignProgram(), 'sec', 'xdp']);
+    const r = wasmxdp(['run', `${GUESTS}/drop-all.ts`, '--iface', v.name, '--duration', '1']);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /foreign_pass/);
+    assert.match(r.stderr, /--force|force/);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.is(xdpOf(v.name)?.prog?.name, 'foreign_pass', 'left alone');
+    const forced = wasmxdp(['run', `${GUESTS}/drop-all.ts`, '--iface', v.name, '--duration', '1', '--force', '--json']);
+    assert.is(forced.status, 0, forced.stderr);
+    assert.not.ok(xdpAttached(v.name), 'ours detached after the run');
+  } finally { lab.destroy(); }
+});
+
+test('without the capabilities: one line naming what is missing', async () => {
+  const lab = new NetLab();
+  try {
+    const v = lab.addVeth({ peerNs: lab.addNetns() });
+    const r = spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, path.join(ROOT, 'bin/wasmxdp.js'),
+      'run', `${GUESTS}/drop-all.ts`, '--iface', v.name, '--duration', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 60000,
+      env: { ...process.env } });
+    assert.is(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /CAP_NET_ADMIN|CAP_BPF|CAP_IPC_LOCK|CAP_NET_RAW/);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.not.ok(xdpAttached(v.name));
   } finally { lab.destroy(); }
 });
 

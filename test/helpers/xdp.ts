@@ -1,0 +1,28 @@
+// XDP programs on lab interfaces, as iproute2 reports them, and a foreign
+// XDP program (not wasmxdp's) to attach where a test needs the interface busy.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The `xdp` record `ip -j link show` gives for dev in this process's namespace, if any. */
+export function xdpOf(dev: string): { mode: number; prog?: { name: string; id?: number } } | undefined {
+  const r = spawnSync('ip', ['-j', '-d', 'link', 'show', 'dev', dev], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip link show ${dev}: ${r.stderr}`);
+  return JSON.parse(r.stdout)[0]?.xdp;
+}
+
+let foreignObj = '';
+
+/** Path of a compiled XDP object whose program `foreign_pass` returns XDP_PASS. */
+export function foreignProgram(): string {
+  if (foreignObj) return foreignObj;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-foreign-'));
+  fs.writeFileSync(path.join(dir, 'f.c'), '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n' +
+    'SEC("xdp") int foreign_pass(struct xdp_md *ctx) { return XDP_PASS; }\nchar _license[] SEC("license") = "GPL";\n');
+  const arch = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout.trim() || 'x86_64-linux-gnu';
+  const r = spawnSync('clang', ['-O2', '-target', 'bpf', `-I/usr/include/${arch}`, '-c', path.join(dir, 'f.c'), '-o', path.join(dir, 'f.o')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`clang failed: ${r.stderr}`);
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return (foreignObj = path.join(dir, 'f.o'));
+}
