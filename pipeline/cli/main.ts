@@ -5,6 +5,12 @@ import { isWasmxdpError } from '../../host/errors.js';
 import { buildCommand } from './commands/build.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+import { deployCommand } from './commands/deploy.js';
+import { rollbackCommand } from './commands/rollback.js';
+import { statsCommand } from './commands/stats.js';
+import { mapCommand } from './commands/map.js';
 
 type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 
@@ -12,6 +18,12 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   build: { run: buildCommand, summary: 'compile an AssemblyScript handler to a guest module' },
   run: { run: runCommand, summary: 'run a handler over a capture (--pcap) or a live interface (--iface)' },
   inspect: { run: inspectCommand, summary: 'show a module\'s ABI version, imports, exports, size and provenance' },
+  serve: { run: serveCommand, summary: 'run the daemon: attach the ports of a config and serve the control socket' },
+  status: { run: statusCommand, summary: 'show the daemon\'s ports, versions, health and swap pauses' },
+  deploy: { run: deployCommand, summary: 'hot-swap a new version of a handler into a running port' },
+  rollback: { run: rollbackCommand, summary: 'switch a port back to its previous version' },
+  stats: { run: statsCommand, summary: 'current figures of the daemon\'s ports (verdicts per version, drops, swaps)' },
+  map: { run: mapCommand, summary: 'list, get, set, delete or dump a running port\'s maps' },
 };
 
 export const MAIN_HELP = `Usage: wasmxdp <command> [options]

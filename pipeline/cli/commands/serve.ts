@@ -1,0 +1,58 @@
+// `wasmxdp serve --config <pipeline.json>`: attaches the configured ports,
+// serves the control socket, and on SIGTERM or SIGINT detaches everything
+// (no XDP program of ours stays attached) and removes the socket.
+
+import { WasmxdpError } from '../../../host/errors.js';
+import { loadConfig } from '../../control/config.js';
+import { Daemon } from '../../control/daemon.js';
+import { socketPath } from '../../control/protocol.js';
+import { ControlServer } from '../../control/server.js';
+import { parseCommand, str } from '../args.js';
+
+export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
+
+Runs the daemon: attaches every port of the config with its program, then
+answers wasmxdp status, deploy, rollback, stats and map on a Unix socket
+(mode 0600). SIGTERM or Ctrl-C detaches everything and exits; a restart
+attaches again from the config (versions deployed since are not kept).
+docs/control-plane.md has the config format and a walkthrough.
+
+Options:
+  --config <file>      the pipeline config (JSON)
+  --socket <path>      where to listen (default $WASMXDP_SOCKET, then the config's
+                       "socket", then /run/wasmxdp.sock)
+  -h, --help           this help`;
+
+const OPTIONS = { config: { type: 'string' }, socket: { type: 'string' } } as const;
+
+export async function serveCommand(argv: string[], print: (s: string) => void): Promise<number> {
+  const p = parseCommand('serve', argv, OPTIONS, { min: 0, max: 0 });
+  if (p.values.help) { print(SERVE_HELP); return 0; }
+  const file = str(p, 'config');
+  if (!file) throw new WasmxdpError('E_USAGE', `wasmxdp serve: give --config <pipeline.json> (see 'wasmxdp serve --help')`);
+  const config = loadConfig(file);
+  const path = socketPath(str(p, 'socket'), config.socket);
+  const log = (l: string) => process.stderr.write(`wasmxdp serve: ${l}\n`);
+
+  // A signal during start still detaches whatever got attached.
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const done = () => { stopping = true; resolve(); };
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  const daemon = await Daemon.start(config, log);
+  let server: ControlServer | null = null;
+  try {
+    if (!stopping) {
+      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
+      print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
+    }
+    await stopped;
+  } finally {
+    await server?.close();
+    await daemon.stop();
+  }
+  print('wasmxdp serve: detached, exiting');
+  return 0;
+}

@@ -1,0 +1,188 @@
+// The daemon's pipeline.json: ports (interfaces, queue, mode) and the program
+// each runs, with its sandbox options and health check. Validation names the
+// offending key (`ports[1].program.fuelPerPacket: ...`) so a config error is
+// fixed in one look.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { BATCH_CAPACITY, MAX_HEAP_PAGES } from '../../host/abi.js';
+import { WasmxdpError } from '../../host/errors.js';
+import { MAX_FUEL } from '../../host/fuel.js';
+import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
+import type { HealthPolicy } from '../live/control-messages.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
+
+export interface ProgramConfig {
+  /** Absolute path of a .ts handler, an example directory or a .wasm. */
+  path: string;
+  heapPages?: number;
+  fuelPerPacket?: number;
+  failVerdict?: FailVerdict;
+  metering?: boolean;
+  health: HealthPolicy;
+}
+
+export interface PortConfig {
+  name: string;
+  owner: string;
+  ifaces: string[];
+  queue: number | 'all';
+  mode: 'skb' | 'drv';
+  force: boolean;
+  frameSize: 2048 | 4096;
+  program: ProgramConfig;
+}
+
+export interface PipelineConfig {
+  socket?: string;
+  readTimeoutMs: number;
+  maxMessageBytes: number;
+  ports: PortConfig[];
+}
+
+export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
+export const DEFAULT_READ_TIMEOUT_MS = 5000;
+const MAX_FUEL_PER_PACKET = Math.floor(MAX_FUEL / BATCH_CAPACITY);
+
+type Obj = Record<string, unknown>;
+
+const at = (key: string, k: string) => (key ? `${key}.${k}` : k);
+
+function fail(key: string, msg: string): never {
+  throw new WasmxdpError('E_CONFIG', key ? `${key}: ${msg}` : `the config ${msg}`);
+}
+
+function object(v: unknown, key: string, allowed: string[]): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(key, `must be an object, got ${JSON.stringify(v)}`);
+  for (const k of Object.keys(v as Obj)) {
+    if (!allowed.includes(k)) fail(at(key, k), `unknown key; expected one of ${allowed.join(', ')}`);
+  }
+  return v as Obj;
+}
+
+function int(o: Obj, k: string, key: string, min: number, max: number): number | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(at(key, k), `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function string(o: Obj, k: string, key: string, required: boolean): string | undefined {
+  const v = o[k];
+  if (v === undefined) { if (required) fail(at(key, k), 'is required'); return undefined; }
+  if (typeof v !== 'string' || v.length === 0) fail(at(key, k), `must be a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Obj, k: string, key: string, options: readonly T[]): T | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (!options.includes(v as T)) fail(at(key, k), `must be one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function bool(o: Obj, k: string, key: string): boolean | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') fail(at(key, k), `must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function health(v: unknown, key: string): HealthPolicy {
+  if (v === undefined) return { ...DEFAULT_HEALTH };
+  const o = object(v, key, ['packets', 'ms']);
+  return {
+    packets: int(o, 'packets', key, 0, 1e9) ?? DEFAULT_HEALTH.packets,
+    ms: int(o, 'ms', key, 0, 3_600_000) ?? DEFAULT_HEALTH.ms,
+  };
+}
+
+function program(v: unknown, key: string, baseDir: string): ProgramConfig {
+  if (typeof v === 'string') v = { path: v };
+  const o = object(v, key, ['path', 'heapPages', 'fuelPerPacket', 'failVerdict', 'metering', 'health']);
+  const p = string(o, 'path', key, true)!;
+  const abs = path.resolve(baseDir, p);
+  if (!fs.existsSync(abs)) fail(`${key}.path`, `${abs} does not exist (relative paths are relative to the config file)`);
+  return {
+    path: abs,
+    heapPages: int(o, 'heapPages', key, 1, MAX_HEAP_PAGES),
+    fuelPerPacket: int(o, 'fuelPerPacket', key, 1, MAX_FUEL_PER_PACKET),
+    failVerdict: oneOf(o, 'failVerdict', key, FAIL_VERDICTS),
+    metering: bool(o, 'metering', key),
+    health: health(o.health, `${key}.health`),
+  };
+}
+
+function port(v: unknown, key: string, baseDir: string): PortConfig {
+  const o = object(v, key, ['name', 'owner', 'iface', 'ifaces', 'queue', 'mode', 'force', 'frameSize', 'program']);
+  const name = string(o, 'name', key, true)!;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) fail(`${key}.name`, `must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  const owner = string(o, 'owner', key, false) ?? DEFAULT_TENANT;
+  if (owner !== DEFAULT_TENANT) fail(`${key}.owner`, `only the tenant '${DEFAULT_TENANT}' exists in this version, got ${JSON.stringify(owner)}`);
+  if (o.iface !== undefined && o.ifaces !== undefined) fail(`${key}.ifaces`, 'give iface or ifaces, not both');
+  let ifaces: string[];
+  if (o.ifaces !== undefined) {
+    if (!Array.isArray(o.ifaces) || o.ifaces.length === 0) fail(`${key}.ifaces`, 'must be a non-empty array of interface names');
+    ifaces = o.ifaces.map((x, i) => {
+      if (typeof x !== 'string' || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(x)) fail(`${key}.ifaces[${i}]`, `must be an interface name (1-15 characters), got ${JSON.stringify(x)}`);
+      return x;
+    });
+  } else {
+    const i = string(o, 'iface', key, false);
+    if (i === undefined) fail(`${key}.iface`, 'is required (or ifaces)');
+    if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(i)) fail(`${key}.iface`, `must be an interface name (1-15 characters), got ${JSON.stringify(i)}`);
+    ifaces = [i];
+  }
+  let queue: number | 'all' = 0;
+  if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, 63)!;
+  const frameSize = o.frameSize === undefined ? 2048 : o.frameSize;
+  if (frameSize !== 2048 && frameSize !== 4096) fail(`${key}.frameSize`, `must be 2048 or 4096, got ${JSON.stringify(frameSize)}`);
+  if (o.program === undefined) fail(`${key}.program`, 'is required');
+  return {
+    name, owner, ifaces, queue,
+    mode: oneOf(o, 'mode', key, ['skb', 'drv'] as const) ?? 'skb',
+    force: bool(o, 'force', key) ?? false,
+    frameSize,
+    program: program(o.program, `${key}.program`, baseDir),
+  };
+}
+
+/** Validates a parsed config; relative program paths resolve against baseDir. */
+export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports']);
+  if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
+  const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
+  const names = new Set<string>();
+  const ifaces = new Map<string, string>();
+  ports.forEach((p, i) => {
+    if (names.has(p.name)) fail(`ports[${i}].name`, `'${p.name}' is used by an earlier port; names must be unique`);
+    names.add(p.name);
+    for (const ifn of p.ifaces) {
+      if (ifaces.has(ifn)) fail(`ports[${i}].ifaces`, `${ifn} is already used by port '${ifaces.get(ifn)}'; an interface belongs to one port`);
+      ifaces.set(ifn, p.name);
+    }
+  });
+  return {
+    socket: string(o, 'socket', '', false),
+    readTimeoutMs: int(o, 'readTimeoutMs', '', 10, 600_000) ?? DEFAULT_READ_TIMEOUT_MS,
+    maxMessageBytes: int(o, 'maxMessageBytes', '', 1024, 64 * 1024 * 1024) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    ports,
+  };
+}
+
+export function loadConfig(file: string): PipelineConfig {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+    throw new WasmxdpError('E_CONFIG', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) {
+    throw new WasmxdpError('E_CONFIG', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return validateConfig(raw, path.dirname(path.resolve(file)));
+  } catch (e) {
+    if (e instanceof WasmxdpError) throw new WasmxdpError('E_CONFIG', `${file}: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,131 @@
+// The daemon behind `wasmxdp serve`: its ports, started from the config, and
+// the request handler the control socket calls. Every port, program and map
+// has an owner (a tenant); a request only sees what its tenant owns, so
+// tenants fit later without changing the protocol.
+
+import { WasmxdpError } from '../../host/errors.js';
+import { loadProgramBytes } from '../program/load-program.js';
+import type { MapOpName } from '../live/control-messages.js';
+import type { PipelineConfig } from './config.js';
+import type { Request } from './protocol.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+import { PortRuntime } from './port-runtime.js';
+
+export class Daemon {
+  private readonly ports = new Map<string, PortRuntime>();
+  private readonly started = Date.now();
+
+  private constructor(private readonly log: (l: string) => void) {}
+
+  /** Attaches every port of the config; on a failure, detaches the ones already attached. */
+  static async start(config: Pick<PipelineConfig, 'ports'>, log: (l: string) => void = () => {}): Promise<Daemon> {
+    const d = new Daemon(log);
+    try {
+      for (const pc of config.ports) {
+        const program = await loadProgramBytes(pc.program.path);
+        d.ports.set(pc.name, await PortRuntime.start(pc, program, log));
+        log(`port ${pc.name}: ${program.name} attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
+      }
+    } catch (e) {
+      await d.stop();
+      throw e;
+    }
+    return d;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.ports.values()].map((p) => p.stop()));
+    this.ports.clear();
+  }
+
+  private port(req: Request): PortRuntime {
+    const name = req.args.port;
+    if (typeof name !== 'string') throw new WasmxdpError('E_USAGE', `${req.cmd}: give the port name (args.port)`);
+    const p = this.ports.get(name);
+    // Another tenant's port is reported like a missing one: its existence is not ours to know.
+    if (!p || p.owner !== req.tenant) {
+      const mine = [...this.ports.values()].filter((x) => x.owner === req.tenant).map((x) => x.name);
+      throw new WasmxdpError('E_NOT_FOUND', `no port named '${name}'; ports: ${mine.length ? mine.join(', ') : 'none'}`);
+    }
+    return p;
+  }
+
+  private mine(tenant: string): PortRuntime[] {
+    return [...this.ports.values()].filter((p) => p.owner === tenant);
+  }
+
+  /** The control socket's handler. */
+  async handle(req: Request): Promise<unknown> {
+    const a = req.args;
+    switch (req.cmd) {
+      case 'ping':
+        return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started };
+      case 'status':
+        return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant, ports: this.mine(req.tenant).map((p) => p.status()) };
+      case 'stats': {
+        const ports = a.port === undefined ? this.mine(req.tenant) : [this.port(req)];
+        return { ports: await Promise.all(ports.map((p) => p.stats())) };
+      }
+      case 'deploy': {
+        const p = this.port(req);
+        const prog = a.program as { name?: unknown; bytes?: unknown } | undefined;
+        if (!prog || typeof prog.name !== 'string' || !(prog.bytes instanceof Uint8Array)) {
+          throw new WasmxdpError('E_USAGE', 'deploy: args.program must be { name: string, bytes: binary wasm module }');
+        }
+        return p.deploy({ name: prog.name, bytes: new Uint8Array(prog.bytes) }, a.resetMaps === true);
+      }
+      case 'rollback':
+        return this.port(req).rollback();
+      case 'map.list': case 'map.get': case 'map.set': case 'map.delete': case 'map.dump':
+        return this.mapOp(req, req.cmd.slice(4) as MapOpName);
+    }
+    throw new WasmxdpError('E_PROTOCOL', `unknown command '${req.cmd as string}'`);
+  }
+
+  private async mapOp(req: Request, op: MapOpName): Promise<unknown> {
+    const p = this.port(req);
+    const a = req.args;
+    const text = (k: string) => {
+      const v = a[k];
+      if (v !== undefined && typeof v !== 'string' && !(v instanceof Uint8Array)) throw new WasmxdpError('E_USAGE', `map.${op}: args.${k} must be a string or bytes`);
+      return v as string | Uint8Array | undefined;
+    };
+    const schema = (k: string) => {
+      const v = a[k];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((t) => typeof t !== 'string')) throw new WasmxdpError('E_USAGE', `map.${op}: args.${k} must map field names to types`);
+      return v as Record<string, string>;
+    };
+    if (op !== 'list' && typeof a.map !== 'string') throw new WasmxdpError('E_USAGE', `map.${op}: give the map name (args.map)`);
+    if (a.queue !== undefined && (typeof a.queue !== 'number' || !Number.isInteger(a.queue))) throw new WasmxdpError('E_USAGE', `map.${op}: args.queue must be a queue number (omit it for all queues)`);
+    if (a.limit !== undefined && (typeof a.limit !== 'number' || !Number.isInteger(a.limit) || a.limit < 0)) throw new WasmxdpError('E_USAGE', `map.${op}: args.limit must be a non-negative integer`);
+    const queues = await p.mapOp({
+      op, map: a.map as string | undefined, key: text('key'), value: text('value'),
+      keySchema: schema('keySchema'), valueSchema: schema('valueSchema'), limit: a.limit as number | undefined,
+    }, a.queue as number | undefined) as { queue: number; result: unknown }[];
+    return { port: p.name, owner: p.owner, map: a.map ?? null, op, queues, ...combine(op, queues) };
+  }
+}
+
+/**
+ * With one memory per queue, counters are summed over the queues (each
+ * queue's entry already sums its slots); other values are per queue only.
+ */
+function combine(op: MapOpName, queues: { queue: number; result: unknown }[]): Record<string, unknown> {
+  if (op === 'get') {
+    const totals = queues.map((q) => (q.result as { total?: string }).total);
+    if (totals.every((t) => t !== undefined)) return { total: totals.reduce((s, t) => s + BigInt(t!), 0n).toString() };
+  }
+  if (op === 'dump') {
+    const sums = new Map<string, bigint>();
+    let counters = true;
+    for (const q of queues) {
+      for (const e of (q.result as { entries: { key: string; total?: string }[] }).entries) {
+        if (e.total === undefined) { counters = false; break; }
+        sums.set(e.key, (sums.get(e.key) ?? 0n) + BigInt(e.total));
+      }
+    }
+    if (counters && sums.size) return { totals: [...sums].map(([key, total]) => ({ key, total: total.toString() })) };
+  }
+  return {};
+}
