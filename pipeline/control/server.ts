@@ -16,8 +16,10 @@ export type Handler = (req: Request) => Promise<unknown>;
 export interface ServerOptions {
   path: string;
   maxMessageBytes?: number;
-  /** A connection with part of a message and no byte for this long is closed; an idle one too. */
+  /** A connection with part of a message and no byte for this long is closed. */
   readTimeoutMs?: number;
+  /** A connection with no request for this long is closed (default 10 minutes). */
+  idleTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -65,15 +67,22 @@ export class ControlServer {
     this.sockets.add(sock);
     const decoder = new FrameDecoder(this.maxBytes);
     let queue: Promise<void> = Promise.resolve();
+    let lastData = Date.now();
     sock.setTimeout(this.timeoutMs);
     sock.on('timeout', () => {
-      if (decoder.pending > 0) this.reply(sock, null, new WasmxdpError('E_PROTOCOL', `incomplete message: no data for ${this.timeoutMs} ms; closing the connection`));
+      if (decoder.pending > 0) {
+        this.reply(sock, null, new WasmxdpError('E_PROTOCOL', `incomplete message: no data for ${this.timeoutMs} ms; closing the connection`));
+      } else if (Date.now() - lastData < (this.opts.idleTimeoutMs ?? 600_000)) {
+        sock.setTimeout(this.timeoutMs); // between requests: keep waiting
+        return;
+      }
       sock.end();
       sock.destroySoon();
     });
     sock.on('error', () => {}); // a client that vanishes is not the daemon's problem
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('data', (chunk: Buffer) => {
+      lastData = Date.now();
       let bodies: Buffer[];
       try {
         bodies = decoder.push(chunk);
