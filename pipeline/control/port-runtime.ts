@@ -184,7 +184,15 @@ export class PortRuntime {
     d.record.health = 'failed';
     this.log(`port ${this.name}: queue ${queue}: ${e.reason}`);
     void this.exclusive(async () => {
-      if (this.chain[this.chain.length - 1] !== e.version) return;
+      const at = this.chain.lastIndexOf(e.version);
+      if (at < 0) return;
+      if (at !== this.chain.length - 1) {
+        // Already replaced by a later deploy: only take it out of the rollback path.
+        this.chain.splice(at, 1);
+        d.record.state = 'rolled-back';
+        d.record.note = e.reason ?? 'failed its health check';
+        return;
+      }
       this.chain.pop();
       this.retire(d.record, e.reason ?? 'failed its health check');
       const back = this.current;

@@ -153,7 +153,8 @@ test('ten swaps under steady traffic: every frame judged, none dropped by the so
   assert.ok(pauses.every((p) => p !== null), 'every swap was followed by traffic');
   const sorted = [...pauses].sort((a, b) => a - b);
   const inst = swaps.map((s) => s.instantiateUs).sort((a, b) => a - b);
-  console.log(`# ${SWAPS} swaps under ~${Math.round(1e6 / 40 / 1000)}k frames/s offered: data-path pause median ${sorted[Math.floor((SWAPS - 1) / 2)]} us, max ${sorted[SWAPS - 1]} us (all: ${pauses.join(', ')}); instantiate median ${inst[Math.floor((SWAPS - 1) / 2)]} us, max ${inst[SWAPS - 1]} us; frames sent ${n}, judged ${st.packets}, lost 0`);
+  const blocked = swaps.map((s) => s.blockedUs).sort((a, b) => a - b);
+  console.log(`# ${SWAPS} swaps under ~${Math.round(1e6 / 40 / 1000)}k frames/s offered: data-path pause median ${sorted[Math.floor((SWAPS - 1) / 2)]} us, max ${sorted[SWAPS - 1]} us (all: ${pauses.join(', ')}); instantiate median ${inst[Math.floor((SWAPS - 1) / 2)]} us, max ${inst[SWAPS - 1]} us; loop held by the swap median ${blocked[Math.floor((SWAPS - 1) / 2)]} us, max ${blocked[SWAPS - 1]} us; frames sent ${n}, judged ${st.packets}, lost 0`);
   const s = await status();
   assert.is(s.swapPauses.swaps, SWAPS);
   assert.is(s.program.version, versions[versions.length - 1]);
