@@ -3,15 +3,15 @@
 // keep the counter map counting; a version that traps is rolled back by the
 // health check; a version with an incompatible map is refused (and accepted
 // with --reset-maps); rollback works; SIGTERM leaves no XDP program attached.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
-import { ControlClient } from '../../../pipeline/control/client.js';
-import { BIN, ROOT } from '../../helpers/cli.js';
+import type { ControlClient } from '../../../pipeline/control/client.js';
+import { ROOT } from '../../helpers/cli.js';
+import { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
@@ -20,21 +20,18 @@ const test = await liveSuite('wasmxdp serve: hot swap, health check, rollback, m
 
 const GUESTS = path.join(ROOT, 'test/pipeline/guests');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-swap-'));
-const sock = path.join(tmp, 'wx.sock');
 const SWAPS = 10;
 
 let lab: NetLab;
 let veth: Veth;
 let peerNs: string;
-let daemon: ChildProcess | null = null;
-let daemonExit: Promise<number | null>;
+let daemon: TestDaemon | null = null;
 let client: ControlClient;
 const wasm: Record<string, string> = {};
 
 interface Cli { status: number; stdout: string; stderr: string }
 function cli(args: string[]): Cli {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--socket', sock], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return daemon!.cli(args);
 }
 function cliJson<T = Record<string, unknown>>(args: string[]): T {
   const r = cli([...args, '--json']);
@@ -86,30 +83,17 @@ test.before(async () => {
   lab = new NetLab();
   peerNs = lab.addNetns();
   veth = lab.addVeth({ peerNs });
-  const config = {
+  daemon = await TestDaemon.start(tmp, {
     ports: [{ name: 'edge', iface: veth.name, queue: 0, mode: 'skb', program: { path: wasm.v1, health: { packets: 20, ms: 100 } } }],
     readTimeoutMs: 2000,
-  };
-  fs.writeFileSync(path.join(tmp, 'pipeline.json'), JSON.stringify(config));
-  const log = fs.openSync(path.join(tmp, 'daemon.log'), 'w');
-  daemon = spawn(process.execPath, [BIN, 'serve', '--config', path.join(tmp, 'pipeline.json'), '--socket', sock], { cwd: ROOT, stdio: ['ignore', log, log] });
-  daemonExit = new Promise((resolve) => daemon!.on('exit', (code) => resolve(code)));
-  client = await waitFor('the daemon to listen', async () => {
-    if (daemon!.exitCode !== null) throw new Error(`the daemon exited: ${fs.readFileSync(path.join(tmp, 'daemon.log'), 'utf8')}`);
-    return ControlClient.connect(sock).catch(() => undefined);
-  }, 30_000);
+  });
+  client = daemon.client;
 });
 
 test.after(async () => {
-  client?.close();
-  if (daemon && daemon.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await Promise.race([daemonExit, sleep(10_000)]);
-    if (daemon.exitCode === null) daemon.kill('SIGKILL');
-  }
+  await daemon?.stop();
   lab?.destroy();
-  const log = path.join(tmp, 'daemon.log');
-  if (fs.existsSync(log)) process.stdout.write(`# daemon log:\n${fs.readFileSync(log, 'utf8').replace(/^/gm, '#   ')}\n`);
+  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -227,12 +211,10 @@ test('stats prints the per-version figures and the swap pauses', async () => {
 test('SIGTERM detaches: no XDP program stays on the interface and the socket is removed', async () => {
   const xdpOn = () => 'xdp' in JSON.parse(lab.ip(null, ['-j', 'link', 'show', 'dev', veth.name]))[0];
   assert.ok(xdpOn(), 'attached while serving');
-  client.close();
-  daemon!.kill('SIGTERM');
-  const code = await Promise.race([daemonExit, sleep(15_000).then(() => 'timeout' as const)]);
+  const code = await daemon!.stop();
   assert.is(code, 0);
   assert.not.ok(xdpOn(), 'no XDP program after SIGTERM');
-  assert.not.ok(fs.existsSync(sock), 'socket removed');
+  assert.not.ok(fs.existsSync(daemon!.socket), 'socket removed');
 });
 
 test.run();
