@@ -143,6 +143,7 @@ export class PortRuntime {
   private retire(r: VersionRecord, note: string): void {
     r.state = 'rolled-back';
     r.note = note;
+    if (r.health === 'probation') r.health = 'unchecked';
     const prev = this.deployed.get(this.chain[this.chain.length - 2] ?? -1);
     if (prev) prev.record.state = 'previous';
   }

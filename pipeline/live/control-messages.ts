@@ -83,7 +83,10 @@ export interface SwapRecord {
   instantiateUs: number;
   /** The burst loop was held by the swap (message handled, maps checked, instantiated). */
   blockedUs: number;
-  /** End of the old version's last batch to the start of the new one's first; null until traffic. */
+  /**
+   * End of the old version's last batch to the start of the new one's first;
+   * null when the port was idle (no batch within 20 ms before or after the swap).
+   */
   pauseUs: number | null;
 }
 

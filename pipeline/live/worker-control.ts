@@ -15,6 +15,8 @@ import type {
 } from './control-messages.js';
 
 const KEPT_SWAPS = 64;
+/** A gap longer than this before or after a swap means the port was idle: no pause is measured. */
+const IDLE_MS = 20;
 
 interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
 
@@ -33,6 +35,7 @@ export class WorkerControl {
   /** The swap whose pause is measured by the next batch. */
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
+  private swapEnd = 0;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -60,7 +63,8 @@ export class WorkerControl {
 
   beforeBatch(): void {
     if (this.pausePending !== null) {
-      this.pausePending.pauseUs = Math.round((performance.now() - this.pauseFrom) * 1000);
+      const now = performance.now();
+      if (now - this.swapEnd <= IDLE_MS) this.pausePending.pauseUs = Math.round((now - this.pauseFrom) * 1000);
       this.pausePending = null;
     }
   }
@@ -153,9 +157,11 @@ export class WorkerControl {
     };
     this.swaps.push(rec);
     if (this.swaps.length > KEPT_SWAPS) this.swaps.shift();
-    // From the old version's last batch (or the swap itself on a port that saw none yet).
-    this.pausePending = rec;
-    this.pauseFrom = this.lastBatchEnd > 0 ? this.lastBatchEnd : t0;
+    // From the old version's last batch, when traffic was flowing on both sides
+    // of the swap: on an idle port the gap is idleness, not a pause.
+    this.pausePending = this.lastBatchEnd > 0 && t0 - this.lastBatchEnd <= IDLE_MS ? rec : null;
+    this.pauseFrom = this.lastBatchEnd;
+    this.swapEnd = performance.now();
   }
 
   private checkHealth(): void {
