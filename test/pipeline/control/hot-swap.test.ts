@@ -209,13 +209,21 @@ test('stats prints the per-version figures and the swap pauses', async () => {
   assert.match(text.stdout, /swaps \d+: pause median/);
 });
 
-test('SIGTERM detaches: no XDP program stays on the interface and the socket is removed', async () => {
+test('SIGTERM detaches: no XDP program stays on the interface and the socket is removed; a restart attaches from the config', async () => {
   const xdpOn = () => 'xdp' in JSON.parse(lab.ip(null, ['-j', 'link', 'show', 'dev', veth.name]))[0];
   assert.ok(xdpOn(), 'attached while serving');
   const code = await daemon!.stop();
   assert.is(code, 0);
   assert.not.ok(xdpOn(), 'no XDP program after SIGTERM');
   assert.not.ok(fs.existsSync(daemon!.socket), 'socket removed');
+
+  // A restart attaches again from the config: version 1, the config's program.
+  daemon = await TestDaemon.start(tmp, JSON.parse(fs.readFileSync(path.join(tmp, 'pipeline.json'), 'utf8')));
+  const s = ((await daemon.client.request('status')) as { ports: { program: { version: number; name: string } }[] }).ports[0];
+  assert.equal(s.program, { ...s.program, version: 1, name: 'swap-counter-v1' });
+  assert.ok(xdpOn(), 'attached again after the restart');
+  assert.is(await daemon.stop(), 0);
+  assert.not.ok(xdpOn(), 'and detached again');
 });
 
 test.run();
