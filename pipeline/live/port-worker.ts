@@ -32,7 +32,7 @@ function main(init: WorkerInit): void {
 
     const started = Date.now();
     let nextStats = started + init.statsIntervalMs;
-    const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), init.programVersion ?? 1);
+    const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
       final,

@@ -28,8 +28,6 @@ export interface WorkerInit {
   statsIntervalMs: number;
   /** Control requests (control-messages.ts), polled between bursts; transferred to the worker. */
   controlPort?: MessagePort;
-  /** Version number of the first program (hot swap history); default 1. */
-  programVersion?: number;
 }
 
 export const CTRL_STOP = 0;
