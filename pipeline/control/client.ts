@@ -16,7 +16,7 @@ export class ControlClient {
   private nextId = 1;
   private closedWith: Error | null = null;
 
-  private constructor(private readonly sock: net.Socket, readonly path: string) {
+  private constructor(private readonly sock: net.Socket, readonly path: string, readonly tenant: string) {
     sock.on('data', (chunk: Buffer) => {
       try {
         for (const body of this.decoder.push(chunk)) {
@@ -34,10 +34,11 @@ export class ControlClient {
     sock.on('close', () => this.fail(new WasmxdpError('E_IO', `the daemon at ${path} closed the connection`)));
   }
 
-  static connect(path: string): Promise<ControlClient> {
+  /** `tenant`: the owner requests act for (only 'default' exists for now). */
+  static connect(path: string, tenant = DEFAULT_TENANT): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const sock = net.connect(path);
-      sock.once('connect', () => resolve(new ControlClient(sock, path)));
+      sock.once('connect', () => resolve(new ControlClient(sock, path, tenant)));
       sock.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
           reject(new WasmxdpError('E_IO', `no wasmxdp daemon at ${path}: start one with wasmxdp serve --config <pipeline.json> (or give --socket / WASMXDP_SOCKET)`));
@@ -54,7 +55,7 @@ export class ControlClient {
   async request(cmd: CommandName, args: Record<string, unknown> = {}, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<unknown> {
     if (this.closedWith) throw this.closedWith;
     const id = this.nextId++;
-    const frame = encodeFrame({ v: PROTOCOL_VERSION, id, tenant: DEFAULT_TENANT, cmd, args });
+    const frame = encodeFrame({ v: PROTOCOL_VERSION, id, tenant: this.tenant, cmd, args });
     const r = await new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
-import type { ControlClient } from '../../../pipeline/control/client.js';
+import { ControlClient } from '../../../pipeline/control/client.js';
 import { ROOT } from '../../helpers/cli.js';
 import { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
@@ -143,6 +143,23 @@ test('ten swaps under steady traffic: every frame judged, none dropped by the so
   const s = await status();
   assert.is(s.swapPauses.swaps, SWAPS);
   assert.is(s.program.version, versions[versions.length - 1]);
+  // It handled thousands of packets over more than the 100 ms of its health check.
+  await waitFor('the last version to pass its health check', async () => ((await status()).program.health === 'healthy' ? true : undefined));
+});
+
+test('objects belong to their owner: another tenant sees no port', async () => {
+  const other = await ControlClient.connect(daemon!.socket, 'acme');
+  try {
+    assert.equal(((await other.request('status')) as { ports: unknown[] }).ports, []);
+    const err = await other.request('map.get', { port: 'edge', map: 'hits', key: '0' }).catch((e: Error & { code: string }) => e) as Error & { code: string };
+    assert.is(err.code, 'E_NOT_FOUND');
+    assert.match(err.message, /no port named 'edge'; ports: none/);
+  } finally {
+    other.close();
+  }
+  const mine = await status();
+  assert.is(mine.owner, 'default');
+  assert.is(mine.program.owner, 'default');
 });
 
 test('a version that traps after the switch is rolled back by the health check, and status says why', async () => {
