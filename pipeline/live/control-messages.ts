@@ -88,6 +88,10 @@ export interface SwapRecord {
    * null when the port was idle (no batch within 20 ms before or after the swap).
    */
   pauseUs: number | null;
+  /** Parts of the pause: old version's last batch to the swap (includes receiving the message)... */
+  beforeUs: number | null;
+  /** ...and the swap's end to the new version's first batch (reply, waiting for the next frame). */
+  afterUs: number | null;
 }
 
 export interface VersionFigures {

@@ -64,7 +64,10 @@ export class WorkerControl {
   beforeBatch(): void {
     if (this.pausePending !== null) {
       const now = performance.now();
-      if (now - this.swapEnd <= IDLE_MS) this.pausePending.pauseUs = Math.round((now - this.pauseFrom) * 1000);
+      if (now - this.swapEnd <= IDLE_MS) {
+        this.pausePending.pauseUs = Math.round((now - this.pauseFrom) * 1000);
+        this.pausePending.afterUs = Math.round((now - this.swapEnd) * 1000);
+      }
       this.pausePending = null;
     }
   }
@@ -153,13 +156,14 @@ export class WorkerControl {
   private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
     const rec: SwapRecord = {
       from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
-      blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null,
+      blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
     if (this.swaps.length > KEPT_SWAPS) this.swaps.shift();
     // From the old version's last batch, when traffic was flowing on both sides
     // of the swap: on an idle port the gap is idleness, not a pause.
     this.pausePending = this.lastBatchEnd > 0 && t0 - this.lastBatchEnd <= IDLE_MS ? rec : null;
+    if (this.pausePending) rec.beforeUs = Math.round((t0 - this.lastBatchEnd) * 1000);
     this.pauseFrom = this.lastBatchEnd;
     this.swapEnd = performance.now();
   }
