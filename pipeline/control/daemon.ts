@@ -3,7 +3,7 @@
 // has an owner (a tenant); a request only sees what its tenant owns, so
 // tenants fit later without changing the protocol.
 
-import { WasmxdpError } from '../../host/errors.js';
+import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import type { MapOpName } from '../live/control-messages.js';
 import type { PipelineConfig } from './config.js';
@@ -21,10 +21,16 @@ export class Daemon {
   static async start(config: Pick<PipelineConfig, 'ports'>, log: (l: string) => void = () => {}): Promise<Daemon> {
     const d = new Daemon(log);
     try {
-      for (const pc of config.ports) {
-        const program = await loadProgramBytes(pc.program.path);
-        d.ports.set(pc.name, await PortRuntime.start(pc, program, log));
-        log(`port ${pc.name}: ${program.name} attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
+      for (const [i, pc] of config.ports.entries()) {
+        try {
+          const program = await loadProgramBytes(pc.program.path);
+          d.ports.set(pc.name, await PortRuntime.start(pc, program, log));
+          log(`port ${pc.name}: ${program.name} attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
+        } catch (e) {
+          // Name the config entry: the user fixes the config, not the code.
+          if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `ports[${i}] (${pc.name}): ${e.message}`, { cause: e });
+          throw e;
+        }
       }
     } catch (e) {
       await d.stop();

@@ -73,4 +73,13 @@ test('loadConfig names the file; wasmxdp serve reports the key in one line', () 
   assert.is(r.stderr.trim(), `wasmxdp serve: ${file}: ports[0].program.fuelPerPacket: must be an integer from 1 to 8388607, got 1.5`);
 });
 
+test('a port that cannot attach is named by its config entry', () => {
+  const file = path.join(tmp, 'noif.json');
+  fs.writeFileSync(file, JSON.stringify({ ports: [port({ iface: 'wxnosuch0' })] }));
+  const r = wasmxdp(['serve', '--config', file, '--socket', path.join(tmp, 'n.sock')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /^wasmxdp serve: ports\[0\] \(edge\): .*wxnosuch0/);
+  assert.not.ok(fs.existsSync(path.join(tmp, 'n.sock')), 'no socket left behind');
+});
+
 test.run();
