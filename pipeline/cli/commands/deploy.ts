@@ -32,7 +32,7 @@ export async function deployCommand(argv: string[], print: (s: string) => void):
   const p = parseCommand('deploy', argv, OPTIONS, { min: 1, max: 1 });
   if (p.values.help) { print(DEPLOY_HELP); return 0; }
   const port = str(p, 'port');
-  if (!port) throw new WasmxdpError('E_USAGE', `wasmxdp deploy: give --port <name> (see 'wasmxdp deploy --help')`);
+  if (!port) throw new WasmxdpError('E_USAGE', `give --port <name> (see 'wasmxdp deploy --help')`);
   const program = await loadProgramBytes(p.positionals[0]);
   const r = await ask(p, 'deploy', { port, program: { name: program.name, bytes: program.bytes }, resetMaps: p.values['reset-maps'] === true });
   return output(p, print, r, (x: { port: string; version: number; name: string; health: string; resetMaps: string[]; instantiateUs: number[] }) =>

@@ -88,9 +88,9 @@ export async function mapCommand(argv: string[], print: (s: string) => void): Pr
   if (p.values.help) { print(MAP_HELP); return 0; }
   const [op, port, map, key, value] = p.positionals;
   const arity = ARITY[op ?? ''];
-  if (!arity) throw new WasmxdpError('E_USAGE', `wasmxdp map: give an operation: list, get, set, delete or dump (see 'wasmxdp map --help')`);
+  if (!arity) throw new WasmxdpError('E_USAGE', `give an operation: list, get, set, delete or dump (see 'wasmxdp map --help')`);
   if (p.positionals.length < arity[0] || p.positionals.length > arity[1]) {
-    throw new WasmxdpError('E_USAGE', `wasmxdp map ${op}: expected ${['<port>', '<map>', '<key>', '<value>'].slice(0, arity[0] - 1).join(' ')} (see 'wasmxdp map --help')`);
+    throw new WasmxdpError('E_USAGE', `${op} needs ${['<port>', '<map>', '<key>', '<value>'].slice(0, arity[0] - 1).join(' ')} (see 'wasmxdp map --help')`);
   }
   const args: Record<string, unknown> = { port, map, key, value, keySchema: schema(p, 'key-fields'), valueSchema: schema(p, 'value-fields'), queue: num(p, 'queue', 0, 63), limit: num(p, 'limit', 0, 1e9) };
   for (const k of Object.keys(args)) if (args[k] === undefined) delete args[k];

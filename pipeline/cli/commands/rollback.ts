@@ -20,7 +20,7 @@ export async function rollbackCommand(argv: string[], print: (s: string) => void
   const p = parseCommand('rollback', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(ROLLBACK_HELP); return 0; }
   const port = str(p, 'port');
-  if (!port) throw new WasmxdpError('E_USAGE', `wasmxdp rollback: give --port <name> (see 'wasmxdp rollback --help')`);
+  if (!port) throw new WasmxdpError('E_USAGE', `give --port <name> (see 'wasmxdp rollback --help')`);
   return output(p, print, await ask(p, 'rollback', { port }), (x: { port: string; version: number; name: string; from: number }) =>
     `port ${x.port}: rolled back from v${x.from} to v${x.version} ${x.name}`);
 }

@@ -29,7 +29,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   const p = parseCommand('serve', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(SERVE_HELP); return 0; }
   const file = str(p, 'config');
-  if (!file) throw new WasmxdpError('E_USAGE', `wasmxdp serve: give --config <pipeline.json> (see 'wasmxdp serve --help')`);
+  if (!file) throw new WasmxdpError('E_USAGE', `give --config <pipeline.json> (see 'wasmxdp serve --help')`);
   const config = loadConfig(file);
   const path = socketPath(str(p, 'socket'), config.socket);
   const log = (l: string) => process.stderr.write(`wasmxdp serve: ${l}\n`);
