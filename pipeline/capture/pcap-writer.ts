@@ -2,7 +2,7 @@
 // per packet a 16-byte record header and the captured bytes.
 
 import { WasmxdpError } from '../../host/errors.js';
-import { FileSink } from './file-sink.js';
+import { CaptureEncoding, CaptureWriter, encodeCapture, writeAll } from './capture-writer.js';
 import { LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, type WritablePacket } from './types.js';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -57,40 +57,20 @@ export function encodePcapRecord(p: WritablePacket, opts: PcapWriteOptions = {})
   return b;
 }
 
+const PCAP_ENCODING: CaptureEncoding<PcapWriteOptions> = { header: encodePcapHeader, record: encodePcapRecord };
+
 /** The whole file in memory; handy for tests and small captures. */
 export function encodeClassicPcap(packets: Iterable<WritablePacket>, opts: PcapWriteOptions = {}): Uint8Array {
-  const parts = [encodePcapHeader(opts)];
-  for (const p of packets) parts.push(encodePcapRecord(p, opts));
-  return join(parts);
+  return encodeCapture(PCAP_ENCODING, packets, opts);
 }
 
 /** Streams packets to a classic pcap file; `close()` when done. */
-export class PcapWriter {
-  private readonly sink: FileSink;
-  count = 0;
-
-  constructor(readonly path: string, private readonly opts: PcapWriteOptions = {}) {
-    const header = encodePcapHeader(opts);
-    this.sink = new FileSink(path);
-    this.sink.write(header);
-  }
-
-  write(p: WritablePacket): void {
-    this.sink.write(encodePcapRecord(p, this.opts));
-    this.count++;
-  }
-
-  close(): void { this.sink.close(); }
+export class PcapWriter extends CaptureWriter<PcapWriteOptions> {
+  constructor(path: string, opts: PcapWriteOptions = {}) { super(path, PCAP_ENCODING, opts); }
 }
 
 export function writeClassicPcap(path: string, packets: Iterable<WritablePacket>, opts: PcapWriteOptions = {}): number {
-  const w = new PcapWriter(path, opts);
-  try {
-    for (const p of packets) w.write(p);
-  } finally {
-    w.close();
-  }
-  return w.count;
+  return writeAll(new PcapWriter(path, opts), packets);
 }
 
 export function checkSnaplen(snaplen: number): number {
@@ -108,11 +88,3 @@ export function checkOrigLen(p: WritablePacket): number {
   return origLen;
 }
 
-export function join(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
-  return out;
-}

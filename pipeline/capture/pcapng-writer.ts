@@ -4,8 +4,8 @@
 // which is why the pipeline writes its verdicts this way.
 
 import { WasmxdpError } from '../../host/errors.js';
-import { FileSink } from './file-sink.js';
-import { checkOrigLen, checkSnaplen, join } from './pcap-writer.js';
+import { CaptureEncoding, CaptureWriter, encodeCapture, join, writeAll } from './capture-writer.js';
+import { checkOrigLen, checkSnaplen } from './pcap-writer.js';
 import { LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, type WritablePacket } from './types.js';
 
 export const BLOCK_SHB = 0x0a0d0d0a;
@@ -153,38 +153,18 @@ export function encodeEnhancedPacket(p: WritablePacket, opts: PcapngWriteOptions
   return b;
 }
 
+const PCAPNG_ENCODING: CaptureEncoding<PcapngWriteOptions> = { header: encodeSectionHeader, record: encodeEnhancedPacket };
+
 /** The whole file in memory; handy for tests and small captures. */
 export function encodePcapng(packets: Iterable<WritablePacket>, opts: PcapngWriteOptions = {}): Uint8Array {
-  const parts = [encodeSectionHeader(opts)];
-  for (const p of packets) parts.push(encodeEnhancedPacket(p, opts));
-  return join(parts);
+  return encodeCapture(PCAPNG_ENCODING, packets, opts);
 }
 
 /** Streams packets to a pcapng file; `close()` when done. */
-export class PcapngWriter {
-  private readonly sink: FileSink;
-  count = 0;
-
-  constructor(readonly path: string, private readonly opts: PcapngWriteOptions = {}) {
-    const header = encodeSectionHeader(opts);
-    this.sink = new FileSink(path);
-    this.sink.write(header);
-  }
-
-  write(p: WritablePacket): void {
-    this.sink.write(encodeEnhancedPacket(p, this.opts));
-    this.count++;
-  }
-
-  close(): void { this.sink.close(); }
+export class PcapngWriter extends CaptureWriter<PcapngWriteOptions> {
+  constructor(path: string, opts: PcapngWriteOptions = {}) { super(path, PCAPNG_ENCODING, opts); }
 }
 
 export function writePcapng(path: string, packets: Iterable<WritablePacket>, opts: PcapngWriteOptions = {}): number {
-  const w = new PcapngWriter(path, opts);
-  try {
-    for (const p of packets) w.write(p);
-  } finally {
-    w.close();
-  }
-  return w.count;
+  return writeAll(new PcapngWriter(path, opts), packets);
 }
