@@ -20,6 +20,7 @@ const nativeBuild = path.join(root, 'native', 'build.mjs');
 if (fs.existsSync(nativeBuild)) {
   const r = run([nativeBuild]);
   if (r.status !== 0) {
+    if (process.env.WASMXDP_REQUIRE_NATIVE === '1') process.exit(1);
     console.warn('wasmxdp: the live AF_XDP backend did not build (see above); offline runs (--pcap) work without it.');
   }
 } else {
