@@ -64,7 +64,6 @@ static __always_inline int prefix_matches(const __u8 *p, __u32 len, __u64 hi, __
 }
 
 static __always_inline int rule_matches(const struct rule *r, const struct key *k) {
-
 	if (r->family != 0 && r->family != k->family) return 0;
 	if (r->proto != 0 && r->proto != k->proto) return 0;
 	if (r->src_len && !prefix_matches(r->src, r->src_len, k->src_hi, k->src_lo)) return 0;

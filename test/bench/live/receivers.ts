@@ -1,0 +1,126 @@
+// The receivers the live benchmark compares, each started on the lab's
+// receiving end and stopped after the flood: an in-kernel XDP_DROP program,
+// the plain-C AF_XDP loop (native/build/tools/xsk-drop), wasmxdp with a
+// handler (the CLI, as a user runs it) and a Node dgram socket.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../../host/compile.js';
+import { NATIVE_DIR } from '../../../native/index.js';
+import { BUILD } from '../ebpf.js';
+import { BenchLab, RX_ADDR, cpuSeconds, exited, waitFor } from './lab.js';
+
+export type Mode = 'skb' | 'drv';
+
+export interface Stopped { received: number; cpuSeconds: number }
+export interface Running { stop(): Promise<Stopped> }
+export type Receiver = (l: BenchLab, mode: Mode, maxSeconds: number) => Promise<Running>;
+
+export const XSK_DROP = path.join(NATIVE_DIR, 'build/tools/xsk-drop');
+const WASMXDP = path.join(PROJECT_ROOT, 'bin/wasmxdp.js');
+const DGRAM = path.join(PROJECT_ROOT, 'dist/test/bench/live/dgram-recv.js');
+
+function collect(child: ChildProcess): { out: () => string } {
+  let out = '';
+  child.stdout?.on('data', (d) => { out += d; });
+  return { out: () => out };
+}
+
+function sh(args: string[]): string {
+  const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', timeout: 15000 });
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+/** In-kernel XDP_DROP (test/bench/bpf/xdp-drop.c) attached with ip(8); counts in an array map. */
+export const kernelDrop: Receiver = async (l, mode) => {
+  const flag = mode === 'skb' ? 'xdpgeneric' : 'xdpdrv';
+  sh(['ip', '-n', l.rx, 'link', 'set', 'dev', l.veth.name, flag, 'obj', path.join(BUILD, 'xdp-drop.o'), 'sec', 'xdp']);
+  const count = (): number => {
+    const link = JSON.parse(sh(['ip', '-n', l.rx, '-j', 'link', 'show', 'dev', l.veth.name]))[0];
+    const progId = link.xdp?.prog?.id ?? link.xdp?.progs?.[0]?.id;
+    const prog = JSON.parse(sh(['bpftool', '-j', 'prog', 'show', 'id', String(progId)]));
+    const v = JSON.parse(sh(['bpftool', '-j', 'map', 'lookup', 'id', String(prog.map_ids[0]), 'key', '0', '0', '0', '0']));
+    if (typeof v.value === 'number') return v.value;
+    if (typeof v.formatted?.value === 'number') return v.formatted.value;
+    return Number(Buffer.from((v.value as string[]).map((x) => parseInt(x, 16))).readBigUInt64LE());
+  };
+  const before = count();
+  return {
+    async stop() {
+      const received = count() - before;
+      sh(['ip', '-n', l.rx, 'link', 'set', 'dev', l.veth.name, flag, 'off']);
+      return { received, cpuSeconds: 0 };
+    },
+  };
+};
+
+/** native/build/tools/xsk-drop, dropping or reflecting (MACs swapped). */
+export function cAfXdp(reflect: boolean): Receiver {
+  return async (l, mode, maxSeconds) => {
+    const args = [l.veth.name, '--seconds', String(maxSeconds)];
+    if (mode === 'drv') args.push('--drv');
+    if (reflect) args.push('--reflect');
+    const child = l.lab.spawn(l.rx, XSK_DROP, args);
+    const out = collect(child);
+    // It prints "rx <total> pps <rate>" every second, the first once set up.
+    await waitFor(child, /^rx \d+/m, 10000);
+    const cpu0 = cpuSeconds(child.pid);
+    return {
+      async stop() {
+        // One more line after the drain, so the total includes everything.
+        const lines = () => out.out().split('\n').filter((s) => s.startsWith('rx '));
+        const n0 = lines().length;
+        for (let i = 0; i < 30 && lines().length <= n0; i++) await new Promise((r) => setTimeout(r, 100));
+        const last = lines().at(-1) ?? 'rx 0';
+        const cpu = cpuSeconds(child.pid) - cpu0;
+        child.kill('SIGKILL');
+        await exited(child);
+        return { received: Number(last.split(' ')[1]), cpuSeconds: cpu };
+      },
+    };
+  };
+}
+
+/** `wasmxdp run <handler> --iface a --json`, one worker on queue 0. */
+export function wasmxdp(handler: string, metering: boolean): Receiver {
+  return async (l, mode, maxSeconds) => {
+    const args = [WASMXDP, 'run', path.join(PROJECT_ROOT, handler), '--iface', l.veth.name, '--mode', mode,
+      '--duration', String(maxSeconds), '--json'];
+    if (!metering) args.push('--unmetered');
+    const child = l.lab.spawn(l.rx, process.execPath, args);
+    const out = collect(child);
+    await waitFor(child, 'attached', 60000);
+    const cpu0 = cpuSeconds(child.pid);
+    return {
+      async stop() {
+        const cpu = cpuSeconds(child.pid) - cpu0;
+        child.kill('SIGTERM');
+        const code = await Promise.race([exited(child), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15000))]);
+        if (code === 'timeout') { child.kill('SIGKILL'); throw new Error(`wasmxdp ${handler} did not stop`); }
+        const line = out.out().trim().split('\n').filter((s) => s.startsWith('{')).at(-1);
+        if (!line) throw new Error(`wasmxdp ${handler} printed no summary (exit ${code}): ${out.out().slice(-300)}`);
+        const s = JSON.parse(line);
+        if (s.error) throw new Error(`wasmxdp ${handler}: ${s.error}`);
+        return { received: s.packets, cpuSeconds: cpu };
+      },
+    };
+  };
+}
+
+/** A Node dgram socket bound to the receiver's address, port 9. */
+export const nodeDgram: Receiver = async (l, _mode, maxSeconds) => {
+  const child = l.lab.spawn(l.rx, process.execPath, [DGRAM, RX_ADDR, '9', '700', String(maxSeconds * 1000)]);
+  const out = collect(child);
+  await waitFor(child, 'ready', 15000);
+  const cpu0 = cpuSeconds(child.pid);
+  let cpu = 0;
+  const poll = setInterval(() => { const c = cpuSeconds(child.pid); if (c) cpu = c - cpu0; }, 50);
+  return {
+    async stop() {
+      const code = await Promise.race([exited(child), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (maxSeconds + 5) * 1000))]);
+      clearInterval(poll);
+      if (code === 'timeout') child.kill('SIGKILL');
+      return { received: Number(out.out().trim()) || 0, cpuSeconds: cpu };
+    },
+  };
+};
