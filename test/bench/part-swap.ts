@@ -26,7 +26,8 @@ export interface SwapPart {
   /** Frames lost per run with swaps, and in the control runs without. */
   lost: Summary;
   lostWithoutSwaps: Summary;
-  pauseUs: Summary;
+  /** null when no swap had batches within 20 ms on both sides (the daemon's rule). */
+  pauseUs: Summary | null;
   blockedUs: Summary;
   instantiateUs: Summary;
   swapsRecorded: number;
@@ -93,7 +94,7 @@ async function oneRun(l: BenchLab, o: SwapOptions, swaps: number, dir: string) {
 export async function runSwapPart(o: SwapOptions, unavailable: string | null, log: (s: string) => void): Promise<SwapPart> {
   const empty = summarize([0]);
   const none = (why: string): SwapPart => ({ notMeasured: why, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: empty,
-    lostWithoutSwaps: empty, pauseUs: empty, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
+    lostWithoutSwaps: empty, pauseUs: null, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
   if (unavailable) { log(`swap part not measured: ${unavailable}`); return none(unavailable); }
   if (!fs.existsSync(path.join(PROJECT_ROOT, 'pipeline/control/daemon.ts'))) return none('hot swap not available');
   sweepStaleNamespaces();
@@ -119,5 +120,5 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
   }
   if (!blocked.length) return none('the daemon recorded no swap');
   return { notMeasured: null, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: summarize(lost), lostWithoutSwaps: summarize(control),
-    pauseUs: summarize(pause.length ? pause : [NaN]), blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
+    pauseUs: pause.length ? summarize(pause) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
 }

@@ -34,7 +34,7 @@ export function checkTargets(h: HandlerPart | null, live: LivePart | null, swap:
     target: 'zero frames lost in a hot swap',
     value: swap && !swap.notMeasured ? `${swap.lost.max} lost (worst of ${swap.lost.n})` : 'n/a',
     met: swap && !swap.notMeasured ? swap.lost.max === 0 : null,
-    note: swap?.notMeasured ?? (swap ? `pause ${swap.pauseUs.median.toFixed(0)} us median` : 'swap part not run'),
+    note: swap?.notMeasured ?? (swap ? `pause ${swap.pauseUs ? swap.pauseUs.median.toFixed(0) + ' us median' : 'not measured'}; ${swap.lostWithoutSwaps.max} lost at most without a deploy` : 'swap part not run'),
   });
   return out;
 }

@@ -1,0 +1,86 @@
+// Markdown tables from a results object: printed by `npm run bench` and
+// embedded in docs/benchmarks.md.
+import type { Results } from './results.js';
+import { fmt } from './stats.js';
+
+const x = (v: number | null | undefined, d = 2) => (v == null ? 'n/a' : `${v.toFixed(d)}x`);
+const kpps = (v: number) => (v / 1000).toFixed(0);
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function handlersTable(r: Results): string {
+  const h = r.handlers;
+  if (!h) return '_handler cost: not run_';
+  const rows = h.rows.map((row) => [
+    row.handler, fmt(row.wasmUnmetered), fmt(row.wasmMetered), fmt(row.ebpf), fmt(row.ebpfRaw), fmt(row.js),
+    x(row.ratios.wasmOverEbpf), x(row.ratios.meteredOverEbpf), x(row.ratios.wasmOverJs),
+    row.verdicts.agree == null ? 'n/a (time)' : row.verdicts.agree ? 'yes' : `NO ${JSON.stringify(row.verdicts)}`,
+  ]);
+  return [
+    `ns/packet, median (min-max) of ${h.rows[0]?.wasmUnmetered.n ?? 0} repetitions; ${h.frames} frames of the capture mix, batches of ${h.batchSize}.` +
+      (h.ebpfUnavailable ? ` eBPF not measured: ${h.ebpfUnavailable}.` : ''),
+    '',
+    table(['handler', 'wasm unmetered', 'wasm metered', 'eBPF (net)', 'eBPF (BPF_PROG_RUN raw)', 'plain JS',
+      'wasm/eBPF', 'metered/eBPF', 'wasm/JS', 'same verdicts'], rows),
+  ].join('\n');
+}
+
+export function liveTable(r: Results): string {
+  const l = r.live;
+  if (!l) return '_live throughput: not run_';
+  if (l.unavailable) return `_live throughput not measured: ${l.unavailable}_`;
+  const rows = l.rows.map((row) => [
+    row.receiver, row.kind, `${kpps(row.pps.median)} (${kpps(row.pps.min)}-${kpps(row.pps.max)})`, x(row.ratioToC),
+    `${(row.delivered.median * 100).toFixed(1)}%`, fmt(row.cpuUsPerFrame, 2),
+  ]);
+  return [
+    `${l.frames} frames of 64 bytes per receiver and round, ${l.reps} rounds, ${l.mode.toUpperCase()} mode on veth; ` +
+      `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind.`,
+    '',
+    table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'receiver CPU us/frame'], rows),
+  ].join('\n');
+}
+
+export function swapTable(r: Results): string {
+  const s = r.swap;
+  if (!s) return '_hot swap: not run_';
+  if (s.notMeasured) return `_not measured: ${s.notMeasured}_`;
+  return [
+    `${s.frames} frames at ${s.pps / 1000} kpps per run, ${s.swapsPerRun} deploys per run, ${s.lost.n} runs (and as many without deploys); ${s.swapsRecorded} swaps recorded by the daemon.`,
+    '',
+    table(['figure', 'median (min-max)'], [
+      ['frames lost per run, with deploys', fmt(s.lost, 0)],
+      ['frames lost per run, no deploy (control)', fmt(s.lostWithoutSwaps, 0)],
+      ['pause: last old batch to first new batch (us)', fmt(s.pauseUs, 0)],
+      ['burst loop held (us)', fmt(s.blockedUs, 0)],
+      ['instantiate (us)', fmt(s.instantiateUs, 0)],
+    ]),
+  ].join('\n');
+}
+
+export function scalingTables(r: Results): string {
+  if (!r.scaling) return '_scaling: not run_';
+  return r.scaling.map((c) => {
+    const series = Object.keys(c.points[0]?.series ?? {});
+    const rows = c.points.map((p) => [String(p.x), ...series.map((k) => fmt(p.series[k]))]);
+    return [`**${c.name}** (${c.unit}; ${c.note})`, '', table([c.x, ...series], rows)].join('\n');
+  }).join('\n\n');
+}
+
+export function targetsTable(r: Results): string {
+  return table(['target', 'this run', 'met', 'note'],
+    r.targets.map((t) => [t.target, t.value, t.met == null ? 'not measured' : t.met ? 'yes' : '**no**', t.note]));
+}
+
+export function fullReport(r: Results): string {
+  return [
+    `## Handler cost (no kernel path)`, handlersTable(r),
+    `## Live throughput`, liveTable(r),
+    `## Hot swap under load`, swapTable(r),
+    `## Scaling`, scalingTables(r),
+    `## Targets`, targetsTable(r),
+    `Load average (1 min) during the run: ${r.load.min.toFixed(2)}-${r.load.max.toFixed(2)} (mean ${r.load.mean.toFixed(2)}).`,
+  ].join('\n\n');
+}
