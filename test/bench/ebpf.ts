@@ -84,6 +84,7 @@ export function runEbpf(obj: string, prog: string, framesFile: string, runs: num
     args.push(table.map, vf);
   }
   const r = sh(RUNNER, args, 600_000);
+  if (table) fs.rmSync(`${framesFile}.${table.map}`, { force: true });
   if (!r.ok) throw new Error(`prog-run ${obj}: ${r.err.trim()}`);
   const run: EbpfRun = { rounds: [], empty: [], verdicts: [] };
   for (const line of r.out.split('\n')) {

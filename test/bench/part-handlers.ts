@@ -2,6 +2,7 @@
 // the capture mix in batches of 64, through the real host (metered and not),
 // beside its eBPF twin run by the kernel's JIT (BPF_PROG_RUN) and its plain
 // JavaScript twin; verdict histograms show the three judge alike.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../host/compile.js';
@@ -67,6 +68,15 @@ export async function runHandlerPart(o: PartOptions, log: (s: string) => void): 
   if (noEbpf) log(`eBPF column not measured: ${noEbpf}`);
   const framesFile = path.join(os.tmpdir(), `wxbench-${process.pid}-mix.bin`);
   if (!noEbpf) writeFramesFile(framesFile, frames);
+  try {
+    return { frames: frames.length, batchSize, ebpfUnavailable: noEbpf, rows: await measureAll(o, frames, batchSize, noEbpf, framesFile, log) };
+  } finally {
+    fs.rmSync(framesFile, { force: true });
+  }
+}
+
+async function measureAll(o: PartOptions, frames: Uint8Array[], batchSize: number, noEbpf: string | null, framesFile: string,
+  log: (s: string) => void): Promise<HandlerRow[]> {
   const rows: HandlerRow[] = [];
   for (const t of TARGETS) {
     log(`handler cost: ${t.name}`);
@@ -115,5 +125,5 @@ export async function runHandlerPart(o: PartOptions, log: (s: string) => void): 
   const passRow = rows.find((r) => r.handler === 'pass (host only)');
   const anyEbpf = rows.find((r) => r.ebpfEmpty);
   if (passRow && anyEbpf) { passRow.ebpfRaw = anyEbpf.ebpfEmpty; passRow.ebpfEmpty = anyEbpf.ebpfEmpty; }
-  return { frames: frames.length, batchSize, ebpfUnavailable: noEbpf, rows };
+  return rows;
 }

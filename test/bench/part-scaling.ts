@@ -3,6 +3,7 @@
 // firewall against packet size (the reflector checksums the whole datagram);
 // firewall and the PASS-only guest against batch size (the host's per-call
 // cost spread over the batch).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../host/compile.js';
@@ -35,7 +36,12 @@ function ebpfNet(obj: string, prog: string, frames: Uint8Array[], o: ScalingOpti
   if (ebpfUnavailable()) return null;
   const file = path.join(os.tmpdir(), `wxbench-${process.pid}-scaling.bin`);
   writeFramesFile(file, frames);
-  const r = runEbpf(obj, prog, file, o.ebpfRuns, o.reps, table ? { map: 'fw_rules', value: table } : undefined);
+  let r;
+  try {
+    r = runEbpf(obj, prog, file, o.ebpfRuns, o.reps, table ? { map: 'fw_rules', value: table } : undefined);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
   return summarize(r.rounds.map((x, i) => Math.max(0, x - r.empty[i])));
 }
 
