@@ -27,7 +27,12 @@ const live = await liveSuite('bench harness (live parts)');
 live('live throughput and hot swap: every receiver, well-formed swap figures', () => {
   const r = bench('live,swap');
   assert.equal(checkResults(r, ['live', 'swap']), []);
-  assert.is(r.live!.unavailable, null);
+  if (r.live!.unavailable) {
+    // AF_XDP works here (liveSuite checked): only a missing tool may excuse the part.
+    assert.match(r.live!.unavailable, /trafgen|bpftool|clang|cc failed|not built/);
+    console.log(`# live bench part not measured: ${r.live!.unavailable}`);
+    return;
+  }
   assert.equal(r.live!.rows.map((x) => x.receiver), LIVE_ROWS);
   for (const row of r.live!.rows) assert.ok(row.delivered.median > 0, `${row.receiver} received frames`);
   assert.ok(r.swap && (r.swap.notMeasured !== null || r.swap.swapsRecorded > 0));
