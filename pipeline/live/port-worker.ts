@@ -13,6 +13,10 @@ import { WorkerControl } from './worker-control.js';
 import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 const POLL_MS = 10;
+// A deep RX ring absorbs stalls of the worker's thread (GC, a busy core, a
+// swap): 4096 frames are ~40 ms at 100 kpps. The UMEM has 8192 frames, so the
+// fill ring still covers it.
+const RX_RING = 4096;
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -24,7 +28,7 @@ function main(init: WorkerInit): void {
       ...init.programOptions, frameSize: init.frameSize, portCount: init.ports.length,
     });
     set = XskPortSet.open({ memory: sandbox.memory, frameSize: init.frameSize });
-    for (const p of init.ports) set.addPort({ ifname: p.ifname, queue: p.queue, mode: p.mode, force: p.force });
+    for (const p of init.ports) set.addPort({ ifname: p.ifname, queue: p.queue, mode: p.mode, force: p.force, rxSize: RX_RING });
     const batch = new Batch();
     set.bindBatch(batch);
     set.receive(0, 0); // fills the fill rings before the first frame arrives
