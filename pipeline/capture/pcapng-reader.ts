@@ -3,7 +3,8 @@
 // Every other block type (name resolution, statistics, custom, ...) is skipped
 // by its length, which is checked like any other.
 
-import type { Capture, ReadOptions } from './capture.js';
+import { MemorySource, type ByteSource } from './byte-source.js';
+import { StreamedCapture, type ReadOptions, type SourceFactory } from './capture.js';
 import { CaptureFormatError, HINT_CORRUPT, HINT_TRUNCATED } from './format-error.js';
 import { requireEthernet } from './link-types.js';
 import { forEachOption, optionText } from './options.js';
@@ -42,63 +43,94 @@ export function isPcapngMagic(bytes: Uint8Array): boolean {
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-export class Pcapng implements Capture {
+/** Largest block read whole (section and interface headers, packets); larger non-packet blocks are skipped unread. */
+export const MAX_READ_BLOCK = 4 << 20;
+
+/** One block as read: `b` holds all of it, local offsets; `at` is its offset in the file. */
+interface Block { b: Uint8Array; v: DataView; at: number }
+
+export class Pcapng extends StreamedCapture {
   readonly format = 'pcapng' as const;
-  readonly name: string;
-  private readonly view: DataView;
 
-  constructor(private readonly bytes: Uint8Array, private readonly opts: ReadOptions = {}) {
-    this.name = opts.name ?? 'capture';
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (!isPcapngMagic(bytes)) {
-      throw new CaptureFormatError(this.name, 0, 'file', 'does not start with a section header block (0a 0d 0d 0a)', 'not a pcapng file?');
-    }
-    // Fail at open, not at the first packet, when the very first block is bad.
-    this.sectionByteOrder(0);
+  constructor(input: Uint8Array | SourceFactory, opts: ReadOptions = {}) {
+    super(input instanceof Uint8Array ? () => new MemorySource(input) : input, opts);
+    this.checkHeader((src) => {
+      const head = src.read(0, 12);
+      if (!isPcapngMagic(head)) {
+        throw new CaptureFormatError(this.name, 0, 'file', 'does not start with a section header block (0a 0d 0d 0a)', 'not a pcapng file?');
+      }
+      // Fail at open, not at the first packet, when the very first block is bad.
+      if (head.length < 12) {
+        throw new CaptureFormatError(this.name, 0, 'section header block', `is cut short: ${head.length} of at least 28 bytes`, HINT_TRUNCATED);
+      }
+      this.sectionByteOrder(head, 0);
+    });
   }
 
-  /** Byte order of the section header at `off`, from its byte-order magic. */
-  private sectionByteOrder(off: number): boolean {
-    const left = this.bytes.length - off;
-    if (left < 12) {
-      throw new CaptureFormatError(this.name, off, 'section header block', `is cut short: ${left} of at least 28 bytes`, HINT_TRUNCATED);
-    }
-    const v = this.view;
-    if (v.getUint32(off + 8, true) === BOM) return true;
-    if (v.getUint32(off + 8, false) === BOM) return false;
-    const seen = Array.from(this.bytes.subarray(off + 8, off + 12), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new CaptureFormatError(this.name, off + 8, 'byte-order magic', `is ${seen}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
+  /** Byte order of the section header in `head` (at least 12 bytes, at file offset `at`), from its byte-order magic. */
+  private sectionByteOrder(head: Uint8Array, at: number): boolean {
+    const v = new DataView(head.buffer, head.byteOffset, 12);
+    if (v.getUint32(8, true) === BOM) return true;
+    if (v.getUint32(8, false) === BOM) return false;
+    const seen = Array.from(head.subarray(8, 12), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new CaptureFormatError(this.name, at + 8, 'byte-order magic', `is ${seen}, not 1a2b3c4d in either byte order`, HINT_CORRUPT);
   }
 
-  *[Symbol.iterator](): Iterator<CapturePacket> {
-    const { bytes, view: v, name } = this;
+  protected *packets(src: ByteSource): Generator<CapturePacket> {
+    const name = this.name;
     let le = true;
     let ifaces: Iface[] = [];
     let off = 0;
-    while (off < bytes.length) {
-      const left = bytes.length - off;
-      if (left < 12) {
-        throw new CaptureFormatError(name, off, 'block header', `is cut short: ${left} of at least 12 bytes`, HINT_TRUNCATED);
+    for (;;) {
+      const head = src.read(off, 12);
+      if (head.length === 0) return;
+      if (head.length < 12) {
+        this.truncated(new CaptureFormatError(name, off, 'block header', `is cut short: ${head.length} of at least 12 bytes`, HINT_TRUNCATED));
+        return;
       }
+      const hv = new DataView(head.buffer, head.byteOffset, 12);
       // The section header's type reads the same in both byte orders; its
       // byte-order magic decides how to read everything up to the next one.
-      const isShb = v.getUint32(off, true) === SHB;
-      if (isShb) le = this.sectionByteOrder(off);
-      const type = v.getUint32(off, le);
-      const total = v.getUint32(off + 4, le);
+      const isShb = hv.getUint32(0, true) === SHB;
+      if (isShb) le = this.sectionByteOrder(head, off);
+      const type = hv.getUint32(0, le);
+      const total = hv.getUint32(4, le);
       const what = `${BLOCK_NAMES[type] ?? 'block'} (type 0x${type.toString(16)})`;
       if (total < 12 || total % 4 !== 0) {
         throw new CaptureFormatError(name, off, what, `has total length ${total}; it must be a multiple of 4 and at least 12`, HINT_CORRUPT);
       }
-      if (total > left) {
-        throw new CaptureFormatError(name, off, what, `claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED);
+      const needed = isShb || type === IDB || type === EPB || type === PB || type === SPB;
+      if (!needed) {
+        // Skipped unread whatever its size: only its trailing length is checked.
+        const tail = src.read(off + total - 4, 4);
+        if (tail.length < 4) {
+          const left = src.endOffset === null ? 0 : src.endOffset - off;
+          this.truncated(new CaptureFormatError(name, off, what, `claims ${total} bytes, beyond the end of the file (${left} left)`, HINT_TRUNCATED));
+          return;
+        }
+        const trailing = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, le);
+        if (trailing !== total) {
+          throw new CaptureFormatError(name, off, what, `has leading total length ${total} but trailing total length ${trailing}`, HINT_CORRUPT);
+        }
+        off += total;
+        continue;
       }
-      const trailing = v.getUint32(off + total - 4, le);
+      if (total > MAX_READ_BLOCK) {
+        throw new CaptureFormatError(name, off, what, `claims ${total} bytes, more than the ${MAX_READ_BLOCK} wasmxdp reads for one block (a packet holds at most ${MAX_CAPTURED_LENGTH})`, HINT_CORRUPT);
+      }
+      const b = src.read(off, total);
+      if (b.length < total) {
+        this.truncated(new CaptureFormatError(name, off, what, `claims ${total} bytes, beyond the end of the file (${b.length} left)`, HINT_TRUNCATED));
+        return;
+      }
+      const blk: Block = { b, v: new DataView(b.buffer, b.byteOffset, total), at: off };
+      const v = blk.v;
+      const trailing = v.getUint32(total - 4, le);
       if (trailing !== total) {
         throw new CaptureFormatError(name, off, what, `has leading total length ${total} but trailing total length ${trailing}`, HINT_CORRUPT);
       }
-      const body = off + 8;
-      const end = off + total - 4;
+      const body = 8;
+      const end = total - 4;
       const need = (n: number, label: string): void => {
         if (end - body < n) {
           throw new CaptureFormatError(name, off, label, `is ${total} bytes, too short for its ${n}-byte fixed part`, HINT_CORRUPT);
@@ -109,13 +141,13 @@ export class Pcapng implements Capture {
         need(16, 'section header block');
         const major = v.getUint16(body + 4, le);
         if (major !== 1) {
-          throw new CaptureFormatError(name, body + 4, 'version field', `says pcapng major version ${major}, not 1`, 'this reader knows pcapng 1.x; re-save with `editcap -F pcapng`');
+          throw new CaptureFormatError(name, off + body + 4, 'version field', `says pcapng major version ${major}, not 1`, 'this reader knows pcapng 1.x; re-save with `editcap -F pcapng`');
         }
-        forEachOption(name, v, le, body + 16, end, () => {});
+        forEachOption(name, v, le, body + 16, end, () => {}, off);
         ifaces = [];
       } else if (type === IDB) {
         need(8, 'interface description block');
-        ifaces.push(this.readInterface(off, body, end, le));
+        ifaces.push(this.readInterface(blk, body, end, le));
       } else if (type === EPB || type === PB) {
         const label = type === EPB ? 'enhanced packet block' : 'packet block';
         need(20, label);
@@ -127,33 +159,32 @@ export class Pcapng implements Capture {
         const dataStart = body + 20;
         this.checkCaplen(off, label, caplen, origLen, end - dataStart);
         const pkt: CapturePacket = {
-          data: bytes.subarray(dataStart, dataStart + caplen),
+          data: b.subarray(dataStart, dataStart + caplen),
           tsNs: (ticks * iface.mul) / iface.div + iface.offsetNs,
           origLen, interfaceId: ifId, linkType: iface.linkType,
         };
-        this.readPacketOptions(pkt, dataStart + pad4(caplen), end, le);
+        this.readPacketOptions(pkt, blk, dataStart + pad4(caplen), end, le);
         yield pkt;
-      } else if (type === SPB) {
+      } else {
         need(4, 'simple packet block');
         const iface = this.interfaceFor(ifaces, 0, off);
         const origLen = v.getUint32(body, le);
         // A simple packet block stores min(original length, snaplen) bytes.
         const caplen = iface.snaplen === 0 ? origLen : Math.min(origLen, iface.snaplen);
         this.checkCaplen(off, 'simple packet block', caplen, origLen, end - body - 4);
-        yield { data: bytes.subarray(body + 4, body + 4 + caplen), tsNs: 0n, origLen, interfaceId: 0, linkType: iface.linkType };
+        yield { data: b.subarray(body + 4, body + 4 + caplen), tsNs: 0n, origLen, interfaceId: 0, linkType: iface.linkType };
       }
-      // Anything else (NRB, ISB, custom, decryption secrets, ...) carries no packets.
       off += total;
     }
   }
 
-  private readInterface(off: number, body: number, end: number, le: boolean): Iface {
-    const v = this.view;
+  private readInterface(blk: Block, body: number, end: number, le: boolean): Iface {
+    const v = blk.v;
     const iface: Iface = { linkType: v.getUint16(body, le), snaplen: v.getUint32(body + 4, le), mul: 1000n, div: 1n, offsetNs: 0n };
     forEachOption(this.name, v, le, body + 8, end, (o) => {
       if (o.code === OPT_IF_TSRESOL) {
         if (o.length !== 1) {
-          throw new CaptureFormatError(this.name, o.offset - 4, 'if_tsresol option', `is ${o.length} bytes, not 1`, HINT_CORRUPT);
+          throw new CaptureFormatError(this.name, blk.at + o.offset - 4, 'if_tsresol option', `is ${o.length} bytes, not 1`, HINT_CORRUPT);
         }
         const r = v.getUint8(o.offset);
         const exp = BigInt(r & 0x7f);
@@ -163,11 +194,11 @@ export class Pcapng implements Capture {
         iface.div = perSecond;
       } else if (o.code === OPT_IF_TSOFFSET) {
         if (o.length !== 8) {
-          throw new CaptureFormatError(this.name, o.offset - 4, 'if_tsoffset option', `is ${o.length} bytes, not 8`, HINT_CORRUPT);
+          throw new CaptureFormatError(this.name, blk.at + o.offset - 4, 'if_tsoffset option', `is ${o.length} bytes, not 8`, HINT_CORRUPT);
         }
         iface.offsetNs = v.getBigInt64(o.offset, le) * 1_000_000_000n;
       }
-    });
+    }, blk.at);
     return iface;
   }
 
@@ -193,10 +224,10 @@ export class Pcapng implements Capture {
     }
   }
 
-  private readPacketOptions(pkt: CapturePacket, start: number, end: number, le: boolean): void {
-    forEachOption(this.name, this.view, le, start, end, (o) => {
-      if (o.code === OPT_COMMENT && pkt.comment === undefined) pkt.comment = optionText(this.bytes, o);
-      else if (o.code === OPT_PACKET_FLAGS && o.length === 4) pkt.flags = this.view.getUint32(o.offset, le);
-    });
+  private readPacketOptions(pkt: CapturePacket, blk: Block, start: number, end: number, le: boolean): void {
+    forEachOption(this.name, blk.v, le, start, end, (o) => {
+      if (o.code === OPT_COMMENT && pkt.comment === undefined) pkt.comment = optionText(blk.b, o);
+      else if (o.code === OPT_PACKET_FLAGS && o.length === 4) pkt.flags = blk.v.getUint32(o.offset, le);
+    }, blk.at);
   }
 }

@@ -74,15 +74,26 @@ test('the path is in every message; a missing or unreadable file is E_IO', () =>
 
 test('errors inside a capture surface while iterating, after the good packets', () => {
   const bytes = encodeClassicPcap([pkt, pkt, pkt]);
-  const cut = bytes.subarray(0, bytes.length - 10);
+  const bad = bytes.slice();
+  new DataView(bad.buffer).setUint32(24 + 2 * (16 + 60) + 12, 10, true); // third record: origLen below caplen
   const seen: number[] = [];
   try {
-    for (const p of readCapture(cut)) seen.push(p.data.length);
+    for (const p of readCapture(bad)) seen.push(p.data.length);
     assert.unreachable('expected E_CAPTURE_FORMAT');
   } catch (e) {
     assert.instance(e, CaptureFormatError);
   }
   assert.equal(seen, [60, 60]);
+});
+
+test('a capture cut mid-record yields the packets before the cut and reports the cut', () => {
+  const bytes = encodeClassicPcap([pkt, pkt, pkt]);
+  const cut = bytes.subarray(0, bytes.length - 10);
+  const seen: number[] = [];
+  const cap = readCapture(cut);
+  for (const p of cap) seen.push(p.data.length);
+  assert.equal(seen, [60, 60]);
+  assert.instance(cap.truncation, CaptureFormatError);
 });
 
 test('packets are views into the file bytes, not copies', () => {

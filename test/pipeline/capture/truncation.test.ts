@@ -1,6 +1,9 @@
 // A capture cut at any byte: at a block/record boundary it is a shorter valid
-// capture; anywhere else it is E_CAPTURE_FORMAT pointing at the start of the
-// block or record that was cut. Never another exception.
+// capture; anywhere else the packets before the cut are read and the capture
+// reports the cut (E_CAPTURE_FORMAT pointing at the start of the block or
+// record that was cut), as tcpdump and tshark read up to a cut. A cut inside
+// the file header itself is an error (there is nothing to read). Never another
+// exception.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,24 +20,36 @@ for (const c of corpora()) {
       const i = c.units.findLastIndex((u) => u.offset <= len);
       const unit = c.units[i];
       const atBoundary = unit.offset === len && len > 0;
+      const before = c.units.slice(0, i).filter((u) => u.packet).length;
       let packets = -1;
       let error: unknown;
+      let warned: CaptureFormatError | null = null;
+      let cap;
       try {
-        packets = Array.from(readCapture(cut, { name: c.name, anyLinkType: true })).length;
+        cap = readCapture(cut, { name: c.name, anyLinkType: true, onTruncated: (e) => { warned = e; } });
+        packets = Array.from(cap).length;
       } catch (e) {
         error = e;
       }
       if (atBoundary) {
         assert.is(error, undefined, `cut at boundary ${len} should read, got ${String(error)}`);
-        assert.is(packets, c.units.slice(0, i).filter((u) => u.packet).length, `packets before ${len}`);
+        assert.is(packets, before, `packets before ${len}`);
+        assert.is(cap!.truncation, null);
         boundaries++;
+        continue;
+      }
+      cuts++;
+      const e = (error ?? cap!.truncation) as CaptureFormatError;
+      assert.instance(e, CaptureFormatError, `cut at ${len}: ${String(error)}`);
+      assert.is(e.code, 'E_CAPTURE_FORMAT');
+      assert.is(e.offset, unit.offset, `cut at ${len}: ${e.message}`);
+      assert.ok(e.message.includes(`${c.name}: `) && e.message.includes(`offset ${unit.offset}`), e.message);
+      if (error === undefined) {
+        assert.is(packets, before, `cut at ${len}: the packets before the cut are read`);
+        assert.is(warned, cap!.truncation, 'onTruncated is told');
+        assert.match(e.message, /truncated capture\?/);
       } else {
-        assert.instance(error, CaptureFormatError, `cut at ${len}: ${String(error)}`);
-        const e = error as CaptureFormatError;
-        assert.is(e.code, 'E_CAPTURE_FORMAT');
-        assert.is(e.offset, unit.offset, `cut at ${len}: ${e.message}`);
-        assert.ok(e.message.includes(`${c.name}: `) && e.message.includes(`offset ${unit.offset}`), e.message);
-        cuts++;
+        assert.is(unit.offset, 0, `cut at ${len}: only a cut file header is refused, got ${e.message}`);
       }
     }
     assert.is(boundaries, c.units.length - 1);
