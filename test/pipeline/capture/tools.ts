@@ -35,3 +35,17 @@ export function removeDir(dir: string): void {
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
 export const mixPcapng = path.join(repoRoot, 'examples/captures/mix.pcapng');
 export const mixPcap = path.join(repoRoot, 'examples/captures/mix.pcap');
+
+/**
+ * True when `cmd` runs. When it does not, prints one line saying what to
+ * install and returns false, unless WASMXDP_REQUIRE_TOOLS or
+ * WASMXDP_REQUIRE_LIVE is set (CI): then the missing tool is a failure.
+ */
+export function haveTool(cmd: string, debianPackage: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  if (!r.error) return true;
+  const hint = `${cmd} is not installed: install it (Debian/Ubuntu: apt-get install ${debianPackage}) to run this check`;
+  if (process.env.WASMXDP_REQUIRE_TOOLS || process.env.WASMXDP_REQUIRE_LIVE) throw new Error(`${hint} (required: WASMXDP_REQUIRE_TOOLS/WASMXDP_REQUIRE_LIVE is set)`);
+  console.log(`skip: ${hint}`);
+  return false;
+}
