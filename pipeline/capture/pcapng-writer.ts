@@ -32,6 +32,12 @@ export interface PcapngInterface {
   snaplen?: number;
   /** Written as if_name. */
   name?: string;
+  /**
+   * Written as if_tsoffset: seconds added to every timestamp of this
+   * interface. Timestamps are stored as unsigned nanoseconds after it, so a
+   * negative offset lets a capture hold times before 1970.
+   */
+  tsOffsetSec?: bigint;
 }
 
 export interface PcapngWriteOptions {
@@ -117,6 +123,11 @@ function encodeInterface(iface: PcapngInterface, le: boolean): Uint8Array {
   if (iface.name !== undefined) opts.push(textOption(OPT_IF_NAME, iface.name, 'interface name'));
   // Resolution 10^-9: timestamps in nanoseconds, so tsNs is written exactly.
   opts.push({ code: OPT_IF_TSRESOL, value: Uint8Array.of(9) });
+  if (iface.tsOffsetSec !== undefined && iface.tsOffsetSec !== 0n) {
+    const value = new Uint8Array(8);
+    new DataView(value.buffer).setBigInt64(0, iface.tsOffsetSec, le);
+    opts.push({ code: OPT_IF_TSOFFSET, value });
+  }
   const { b, v } = newBlock(BLOCK_IDB, 8 + optionsSize(opts), le);
   v.setUint16(8, iface.linkType ?? LINKTYPE_ETHERNET, le);
   v.setUint32(12, checkSnaplen(iface.snaplen ?? MAX_CAPTURED_LENGTH), le);
@@ -134,9 +145,10 @@ export function encodeEnhancedPacket(p: WritablePacket, opts: PcapngWriteOptions
   const snaplen = interfaces[ifId].snaplen ?? MAX_CAPTURED_LENGTH;
   const caplen = Math.min(p.data.length, snaplen);
   const origLen = checkOrigLen(p);
-  const ts = p.tsNs ?? 0n;
+  const offsetNs = (interfaces[ifId].tsOffsetSec ?? 0n) * 1_000_000_000n;
+  const ts = (p.tsNs ?? 0n) - offsetNs;
   if (ts < 0n || ts >= 1n << 64n) {
-    throw new WasmxdpError('E_USAGE', `packet timestamp ${ts} ns is out of pcapng's unsigned 64-bit range; give nanoseconds since the epoch`);
+    throw new WasmxdpError('E_USAGE', `packet timestamp ${p.tsNs} ns is out of the range of interface ${ifId} (unsigned 64-bit nanoseconds after its if_tsoffset, ${offsetNs / 1_000_000_000n} s); give nanoseconds since the epoch, or an interface tsOffsetSec below it`);
   }
   const pktOpts: Option[] = [];
   if (p.comment !== undefined) pktOpts.push(textOption(OPT_COMMENT, p.comment, 'packet comment'));

@@ -1,36 +1,37 @@
-import path from 'node:path';
-import { ACTION_NAMES, Action } from '../../../host/abi.js';
 import { WasmxdpError } from '../../../host/errors.js';
-import { openCapture, PcapngWriter } from '../../capture/index.js';
-import { OfflineRunner } from '../../offline/offline-runner.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../../host/sandbox.js';
-import { createSandbox, ProgramOptions } from '../../program/create-sandbox.js';
-import { loadProgramBytes } from '../../program/load-program.js';
+import type { ProgramOptions } from '../../program/create-sandbox.js';
 import { num, parseCommand, Parsed, str } from '../args.js';
-import { formatVerdictTable, RunReport } from '../verdict-table.js';
 import { runLive } from '../../live/run-live.js';
+import { runOffline } from '../../offline/run-offline.js';
 
 export const RUN_HELP = `Usage:
-  wasmxdp run <handler> --pcap <capture> [--out <file.pcapng>] [--only <verdicts>] [--json]
+  wasmxdp run <handler> --pcap <capture> [--out <file.pcapng|file.pcap>] [--only <verdicts>] [--json]
   wasmxdp run <handler> --iface <ifname> [--queue N|all] [--mode skb|drv] [--duration <s>] [--json]
 
 <handler> is an AssemblyScript source (.ts), an example's directory, or a built .wasm.
 
-Offline (--pcap): replays a pcap or pcapng capture (Ethernet) through the handler
-and prints the packet count per verdict. --out writes every frame as the handler
-left it to a pcapng file, each with a comment "wasmxdp verdict=<verdict>" that
-tcpdump -r, tshark (field frame.comment) and Wireshark show.
+Offline (--pcap): streams a pcap or pcapng capture (Ethernet; any size, in
+constant memory) through the handler and prints the packet count per verdict,
+the handler's counters and maps, and its warm handler time (median of replays
+of the capture's first frames on a separate instance, after JIT warm-up).
+A capture cut mid-record is read up to the cut, with a warning. On a terminal,
+a progress line is shown on stderr. --out writes every frame as the handler
+left it: to a .pcapng file each with a comment "wasmxdp verdict=<verdict>"
+that tcpdump -r, tshark (field frame.comment) and Wireshark show; to a .pcap
+file (classic pcap, nanosecond timestamps) without verdicts, which that
+format cannot hold.
 
 Live (--iface): attaches to a network interface through AF_XDP (root), prints
 figures once a second and a summary at the end (Ctrl-C or --duration).
 
 Options:
   --pcap <file>        capture to replay
-  --out <file>         pcapng to write (offline)
+  --out <file>         .pcapng (frames + verdict comments) or .pcap (frames only) to write (offline)
   --only <list>        with --out: write only these verdicts, e.g. tx,redirect
   --iface <ifname>     interface to attach to (live)
   --queue <N|all>      rx queue, or one worker per queue (default 0)
-  --mode <skb|drv>     XDP attach mode (default: drv, falling back to skb)
+  --mode <skb|drv>     XDP attach mode: skb (generic, works on every interface; the default) or drv (native, needs driver support)
   --duration <s>       stop after this many seconds (live)
   --force              replace an XDP program on the interface that is not wasmxdp's (live)
   --fail <verdict>     verdict for packets a trapping handler could not judge: aborted, drop or pass (default aborted)
@@ -53,7 +54,7 @@ export async function runCommand(argv: string[], print: (s: string) => void): Pr
   const iface = str(p, 'iface');
   if (!pcap === !iface) throw new WasmxdpError('E_USAGE', `wasmxdp run: give either --pcap <capture> or --iface <ifname> (see 'wasmxdp run --help')`);
   if (iface) return runLive(p, print);
-  return runOffline(p, pcap!, print);
+  return runOffline(p, pcap!, { print });
 }
 
 /** Sandbox options shared by offline and live runs. */
@@ -68,61 +69,4 @@ export function programOptions(p: Parsed): ProgramOptions {
     failVerdict: fail as FailVerdict | undefined,
     metering: p.values.unmetered ? false : undefined,
   };
-}
-
-function parseOnly(p: Parsed): Set<number> | null {
-  const only = str(p, 'only');
-  if (only === undefined) return null;
-  const set = new Set<number>();
-  for (const name of only.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const i = (ACTION_NAMES as readonly string[]).indexOf(name);
-    if (i < 0) throw new WasmxdpError('E_USAGE', `--only: unknown verdict '${name}'; use any of ${ACTION_NAMES.join(', ')}`);
-    set.add(i);
-  }
-  return set;
-}
-
-async function runOffline(p: Parsed, pcap: string, print: (s: string) => void): Promise<number> {
-  const out = str(p, 'out');
-  if (out && !out.endsWith('.pcapng')) {
-    throw new WasmxdpError('E_USAGE', `--out ${out}: verdicts are written as pcapng packet comments; name the output file .pcapng`);
-  }
-  if (str(p, 'only') && !out) throw new WasmxdpError('E_USAGE', '--only goes with --out');
-  const only = parseOnly(p);
-  const program = await loadProgramBytes(p.positionals[0]);
-  const sandbox = createSandbox(program, { ...programOptions(p), frameSize: 4096 });
-  const writer = out ? new PcapngWriter(out) : null;
-  let report: RunReport;
-  try {
-    const runner = new OfflineRunner(sandbox, (v) => {
-      if (!writer || (only && !only.has(v.action))) return;
-      const name = ACTION_NAMES[v.action] ?? 'aborted';
-      const comment = v.action === Action.REDIRECT ? `wasmxdp verdict=${name} port=${v.target}` : `wasmxdp verdict=${name}`;
-      writer.write({ data: v.data, tsNs: v.frame.tsNs, comment });
-    }, undefined, (_i, frame) => {
-      if (writer && !only) writer.write({ data: frame.data, tsNs: frame.tsNs, comment: 'wasmxdp skipped=oversize' });
-    });
-    let i = 0;
-    for (const pkt of openCapture(pcap)) runner.push({ data: pkt.data, tsNs: pkt.tsNs }, i++);
-    runner.flush();
-    const s = runner.result();
-    const st = sandbox.stats.snapshot();
-    report = {
-      program: program.name,
-      input: path.basename(pcap),
-      packets: s.packets,
-      verdicts: s.verdicts,
-      oversize: s.oversize,
-      traps: st.traps,
-      trapsByKind: st.trapsByKind,
-      invalidVerdicts: st.invalidVerdicts,
-      nsPerPacket: s.packets ? s.elapsedNs / s.packets : 0,
-      output: out,
-      stats: st,
-    };
-  } finally {
-    writer?.close();
-  }
-  print(p.values.json ? JSON.stringify(report) : formatVerdictTable(report));
-  return 0;
 }
