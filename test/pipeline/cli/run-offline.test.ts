@@ -91,7 +91,8 @@ test('a user mistake prints one line and exits non-zero', () => {
     [['run', 'examples/firewall'], /give either --pcap <capture> or --iface <ifname>/],
     [['run', 'examples/firewall', '--pcap', path.join(tmp, 'missing.pcap')], /missing\.pcap/],
     [['run', 'examples/nope', '--pcap', BUNDLED_CAPTURE], /examples\/nope: no such file/],
-    [['run', 'examples/firewall', '--pcap', BUNDLED_CAPTURE, '--out', path.join(tmp, 'x.pcap')], /name the output file \.pcapng/],
+    [['run', 'examples/firewall', '--pcap', BUNDLED_CAPTURE, '--out', path.join(tmp, 'x.txt')], /name the output file \.pcapng .* or \.pcap/],
+    [['run', 'examples/firewall', '--pcap', '/dev/zero'], /\/dev\/zero: file at offset 0 starts with 00 00 00 00.*not a capture file/],
     [['run', 'examples/firewall', '--pcap', BUNDLED_CAPTURE, '--fail', 'maybe'], /--fail must be one of aborted, drop, pass/],
     [['run', 'examples/firewall', '--pcap', BUNDLED_CAPTURE, '--bogus'], /Unknown option '--bogus'/],
   ];
@@ -102,16 +103,6 @@ test('a user mistake prints one line and exits non-zero', () => {
     assert.is(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
     assert.not.match(r.stderr, /    at /, 'no stack trace');
   }
-});
-
-test('a truncated capture is refused with the byte offset, not a stack trace', () => {
-  const bytes = fs.readFileSync(BUNDLED_CAPTURE);
-  const cut = path.join(tmp, 'cut.pcapng');
-  fs.writeFileSync(cut, bytes.subarray(0, 1000));
-  const r = wasmxdp(['run', 'examples/firewall', '--pcap', cut]);
-  assert.is(r.status, 1);
-  assert.match(r.stderr, /offset \d+/);
-  assert.not.match(r.stderr, /    at /);
 });
 
 test.run();
