@@ -16,6 +16,7 @@ export interface NativeXskSet {
   counters(port: number): Record<string, number>;
   programStats(port: number): number[];
   frames(): Record<string, number>;
+  linkError(port: number): number;
   close(): void;
 }
 export interface NativeAddon {

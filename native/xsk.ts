@@ -79,6 +79,9 @@ export interface FrameAccounting {
 
 export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
 
+/** Receive queues one interface can have sockets on: the size of the XSKMAP in bpf/wasmxdp_kern.c (a test checks they agree). */
+export const MAX_QUEUES = 64;
+
 const PROGRAM_STAT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
 const XDP_PACKET_HEADROOM = 256;
 // Re-binding a queue right after a close fails with EBUSY while the kernel
@@ -152,7 +155,7 @@ export class XskPortSet {
     for (const [k, v] of [['rxSize', opts.rxSize], ['txSize', opts.txSize]] as const) {
       if (v !== undefined && !pow2(v)) throw new WasmxdpError('E_CONFIG', `${k} must be a power of two, got ${v}`);
     }
-    if (!Number.isInteger(queue) || queue < 0 || queue > 63) throw new WasmxdpError('E_CONFIG', `queue must be 0-63, got ${queue}`);
+    if (!Number.isInteger(queue) || queue < 0 || queue >= MAX_QUEUES) throw new WasmxdpError('E_CONFIG', `queue must be 0-${MAX_QUEUES - 1}, got ${queue}`);
     const deadline = Date.now() + BIND_RETRY_MS;
     for (;;) {
       try {
@@ -205,6 +208,19 @@ export class XskPortSet {
     const out = {} as Record<string, number>;
     PROGRAM_STAT_NAMES.forEach((name, i) => { out[name] = v[i]; });
     return out as unknown as ProgramStats;
+  }
+
+  /**
+   * Null while the port's interface exists and its socket is bound; else the
+   * failure, e.g. the interface was removed. The kernel unbinds the socket
+   * without waking poll(), so the owner of a port calls this once a second.
+   */
+  linkError(port: number): WasmxdpError | null {
+    const errno = this.live().linkError(port);
+    if (errno === 0) return null;
+    const p = this.portList[port];
+    const what = errno === 19 ? 'was removed' : errno === 100 ? 'went away (socket error ENETDOWN)' : `failed (socket error errno ${errno})`;
+    return new WasmxdpError('E_NO_SUCH_IFACE', `interface ${p.ifname} ${what} while queue ${p.queue} was running: the port no longer receives; recreate the interface and restart`);
   }
 
   frames(): FrameAccounting {

@@ -67,6 +67,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
                         InstanceMethod("counters", &XskSetWrap::Counters),
                         InstanceMethod("programStats", &XskSetWrap::ProgramStats),
                         InstanceMethod("frames", &XskSetWrap::Frames),
+                        InstanceMethod("linkError", &XskSetWrap::LinkError),
                         InstanceMethod("close", &XskSetWrap::Close)});
   }
 
@@ -213,6 +214,11 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     Napi::Array a = Napi::Array::New(env, kStatCount);
     for (uint32_t i = 0; i < kStatCount; i++) a.Set(i, (double)v[i]);
     return a;
+  }
+
+  Napi::Value LinkError(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Napi::Number::New(env, set(env).linkError(portArg(info)));
   }
 
   Napi::Value Frames(const Napi::CallbackInfo& info) {

@@ -84,6 +84,7 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
 
   auto p = std::make_unique<Port>();
   p->cfg = pc;
+  p->ifindex = ifindex;
   p->prog = prog;
   xsk_socket_config sc{};
   sc.rx_size = pc.rxSize;
@@ -209,6 +210,16 @@ uint32_t XskSet::drain(uint32_t max) {
   }
   if (np) rrStart_ = (rrStart_ + 1) % np;
   return got;
+}
+
+int XskSet::linkError(uint32_t port) const {
+  const Port& p = *ports_[port];
+  char name[IF_NAMESIZE];
+  if (!if_indextoname(p.ifindex, name)) return errno == ENXIO || errno == 0 ? ENODEV : errno;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len)) return errno;
+  return err;
 }
 
 uint32_t XskSet::receive(uint32_t max, int timeoutMs) {

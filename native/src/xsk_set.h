@@ -78,6 +78,11 @@ class XskSet {
 
   size_t portCount() const { return ports_.size(); }
   xdp_statistics xdpStats(uint32_t port) const;
+  // 0 while the port's interface exists and its socket is bound, else an
+  // errno saying why not (ENODEV: the interface was removed; the socket's own
+  // error, e.g. ENETDOWN). The kernel unbinds the socket silently: poll()
+  // just never reports it readable again, so the owner asks once a second.
+  int linkError(uint32_t port) const;
   const PortCounters& counters(uint32_t port) const { return ports_[port]->ctr; }
   XdpProgram& program(uint32_t port) { return *ports_[port]->prog; }
   uint32_t portQueue(uint32_t port) const { return ports_[port]->cfg.queue; }
@@ -92,6 +97,7 @@ class XskSet {
     PortConfig cfg;
     xsk_socket* xsk = nullptr;
     int fd = -1;
+    int ifindex = 0;
     xsk_ring_cons rx{}, comp{};
     xsk_ring_prod tx{}, fill{};
     std::shared_ptr<XdpProgram> prog;

@@ -49,6 +49,7 @@ export class PortRuntime {
 
   private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
+    pipeline.onFailure = (e) => this.log(`port ${this.name}: ERROR: ${e.message}`);
   }
 
   get name(): string { return this.config.name; }
@@ -211,14 +212,18 @@ export class PortRuntime {
 
   /** Fresh figures from every worker. */
   async figures(): Promise<WorkerStats[]> {
-    return await this.pipeline.request({ type: 'figures' }) as WorkerStats[];
+    if (!this.pipeline.error) return await this.pipeline.request({ type: 'figures' }) as WorkerStats[];
+    // A failed port's workers may be gone: their last report is all there is.
+    const settled = await Promise.allSettled(this.pipeline.queues.map((q) => this.pipeline.requestQueue(q, { type: 'figures' }, 2000)));
+    return settled.map((r, i) => (r.status === 'fulfilled' ? r.value : this.latest.get(this.pipeline.queues[i])) as WorkerStats)
+      .filter((s): s is WorkerStats => s !== undefined);
   }
 
   async stats(): Promise<unknown> {
     const all = await this.figures();
     const totals = sumFigures(all);
     return {
-      port: this.name, owner: this.owner, version: this.current?.version, ...totals,
+      port: this.name, owner: this.owner, version: this.current?.version, error: this.pipeline.error?.message ?? null, ...totals,
       versions: sumVersions(all.map((s) => s.control?.versions ?? [])),
       queues: all.map((s, i) => ({ queue: this.pipeline.queues[i], version: s.control?.version, health: s.control?.health, packets: s.program.packets, status: s.program.status, swaps: s.control?.swaps ?? [], socket: s.ports.map((p) => ({ ifname: p.ifname, ...p.socket })) })),
       swapPauses: pauseSummary(all.flatMap((s) => s.control?.swaps ?? [])),

@@ -5,10 +5,13 @@ import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
 import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
+import { MAX_QUEUES } from '../../native/index.js';
 import { checkInterface, rxQueueCount } from './interfaces.js';
 import type { HealthEvent } from './control-messages.js';
 import { RequestBody, WorkerRequests } from './worker-requests.js';
-import { CONTROL_WORDS, CTRL_STOP, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import {
+  CONTROL_WORDS, CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, FIGURE_WORDS, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats,
+} from './worker-protocol.js';
 
 export interface LiveOptions {
   ifaces: string[];
@@ -28,7 +31,10 @@ interface WorkerHandle {
   requests: MessagePort;
   queue: number;
   latest: WorkerStats | null;
+  /** Totals the worker stores after every batch (worker-protocol.ts FIG_*). */
+  shared: Float64Array;
   exited: Promise<void>;
+  hasExited: boolean;
 }
 
 const STOP_TIMEOUT_MS = 5000;
@@ -40,6 +46,8 @@ export class LivePipeline {
   private readonly requests = new WorkerRequests();
   /** Called when a worker's health check of a swapped-in version ends. */
   onHealth: (queue: number, e: HealthEvent) => void = () => {};
+  /** Called once, when the pipeline fails after start (a worker's error, a removed interface). */
+  onFailure: (e: WasmxdpError) => void = () => {};
 
   private constructor(private readonly program: ProgramBytes, private readonly opts: LiveOptions) {}
 
@@ -49,7 +57,7 @@ export class LivePipeline {
     opts.ifaces.forEach(checkInterface);
     const p = new LivePipeline(program, opts);
     if (onStats) p.onStats = onStats;
-    const queues = opts.queue === 'all' ? [...Array(rxQueueCount(opts.ifaces[0])).keys()] : [opts.queue];
+    const queues = opts.queue === 'all' ? allQueues(opts.ifaces[0]) : [opts.queue];
     try {
       // Workers attach one after another: the first attaches the XDP program.
       for (const q of queues) await p.spawn(q);
@@ -80,6 +88,12 @@ export class LivePipeline {
   /** Set when a worker failed after start. */
   get error(): WasmxdpError | null { return this.failure; }
 
+  private fail(err: WasmxdpError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.onFailure(err);
+  }
+
   private spawn(queue: number): Promise<void> {
     const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
     const ports: LivePortSpec[] = this.opts.ifaces.map((ifname) => ({ ifname, queue, mode: this.opts.mode, force: this.opts.force }));
@@ -91,12 +105,16 @@ export class LivePipeline {
       frameSize: this.opts.frameSize ?? 2048,
       control,
       statsIntervalMs: this.opts.statsIntervalMs ?? 1000,
+      figures: new SharedArrayBuffer(8 * FIGURE_WORDS),
     };
     const channel = new MessageChannel();
     init.controlPort = channel.port2;
     const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: init, transferList: [channel.port2] });
     let exitResolve!: () => void;
-    const handle: WorkerHandle = { worker, control: new Int32Array(control), requests: channel.port1, queue, latest: null, exited: new Promise((r) => { exitResolve = r; }) };
+    const handle: WorkerHandle = {
+      worker, control: new Int32Array(control), requests: channel.port1, queue, latest: null,
+      shared: new Float64Array(init.figures), exited: new Promise((r) => { exitResolve = r; }), hasExited: false,
+    };
     this.handles.push(handle);
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -104,7 +122,7 @@ export class LivePipeline {
         if (m.type === 'ready') { ready = true; resolve(); }
         else if (m.type === 'error') {
           const err = new WasmxdpError(m.code as ErrorCode, m.message);
-          if (!ready) reject(err); else this.failure ??= err;
+          if (!ready) reject(err); else this.fail(err);
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
@@ -113,25 +131,70 @@ export class LivePipeline {
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);
-        if (!ready) reject(err); else this.failure ??= err;
+        if (!ready) reject(err); else this.fail(err);
       });
       worker.on('exit', () => {
         this.requests.failQueue(queue, 'exited');
         channel.port1.close();
+        handle.hasExited = true;
         exitResolve();
         if (!ready) reject(this.failure ?? new WasmxdpError('E_SOCKET', `queue ${queue} worker exited before it was ready`));
       });
     });
   }
 
-  /** Asks every worker to stop, waits for their final figures and detach. */
+  /**
+   * Asks every worker to stop, waits for their final figures and detach. A
+   * worker that does not stop in time (stuck in a handler that never returns,
+   * e.g. unmetered) is terminated: that is a failure of the run, and its
+   * figures are those it stored after its last batch.
+   */
   async stop(): Promise<(WorkerStats | null)[]> {
     for (const h of this.handles) Atomics.store(h.control, CTRL_STOP, 1);
     await Promise.all(this.handles.map((h) => Promise.race([
       h.exited,
       new Promise<void>((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),
     ])));
+    const stuck = this.handles.filter((h) => !h.hasExited);
     for (const h of this.handles) await h.worker.terminate();
+    for (const h of stuck) h.latest = withSharedFigures(h.latest, h.shared);
+    if (stuck.length) {
+      const packets = stuck.map((h) => `queue ${h.queue}: ${h.shared[FIG_PACKETS]} packets`).join(', ');
+      this.fail(new WasmxdpError('E_WORKER_TERMINATED',
+        `the worker${stuck.length > 1 ? 's' : ''} of queue${stuck.length > 1 ? 's' : ''} ${stuck.map((h) => h.queue).join(', ')} did not stop within ${STOP_TIMEOUT_MS / 1000} s and ${stuck.length > 1 ? 'were' : 'was'} terminated `
+        + `(a handler that never returns? run it metered, without --unmetered); figures up to its last batch (${packets})`));
+    }
     return this.latest();
   }
+}
+
+/** Queue indexes of every rx queue of an interface, refused up front beyond what a port set can bind. */
+function allQueues(ifname: string): number[] {
+  const n = rxQueueCount(ifname);
+  if (n > MAX_QUEUES) {
+    throw new WasmxdpError('E_CONFIG', `${ifname} has ${n} receive queues; wasmxdp binds at most ${MAX_QUEUES} (queues 0-${MAX_QUEUES - 1}): give --queue N for one queue, or lower the queue count (ethtool -L ${ifname} combined ${MAX_QUEUES})`);
+  }
+  return [...Array(n).keys()];
+}
+
+/** The worker's last report with its program totals replaced by those it stored after its last batch. */
+function withSharedFigures(latest: WorkerStats | null, shared: Float64Array): WorkerStats {
+  const base: WorkerStats = latest ?? {
+    type: 'stats', final: true, uptimeMs: 0, ports: [], frames: { total: 0, free: 0, fill: 0, tx: 0, held: 0, invalidAddrs: 0 },
+    program: {
+      packets: 0, batches: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 }, invalidVerdicts: 0, traps: 0,
+      trapsByKind: {} as WorkerStats['program']['trapsByKind'], fuelExhaustions: 0, failVerdicts: 0, reruns: 0, instantiations: 0,
+      lastTrap: null, quarantined: false, status: 'terminated', nsPerPacket: { avg: 0, p99: 0 },
+    },
+  };
+  const v = (i: number) => shared[FIG_VERDICTS + i];
+  return {
+    ...base,
+    final: true,
+    program: {
+      ...base.program,
+      packets: shared[FIG_PACKETS], traps: shared[FIG_TRAPS], status: 'terminated',
+      verdicts: { aborted: v(0), drop: v(1), pass: v(2), tx: v(3), redirect: v(4) },
+    },
+  };
 }

@@ -10,9 +10,11 @@ import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
-import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import { CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 const POLL_MS = 10;
+/** How often the ports' interfaces are checked (a removed one only stops being readable). */
+const LINK_CHECK_MS = 1000;
 // A deep RX ring absorbs stalls of the worker's thread (GC, a busy core, a
 // swap): 4096 frames are ~40 ms at 100 kpps. The UMEM has 8192 frames, so the
 // fill ring still covers it.
@@ -22,6 +24,7 @@ function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
 function main(init: WorkerInit): void {
   const flags = new Int32Array(init.control);
+  const shared = new Float64Array(init.figures);
   let set: XskPortSet | null = null;
   try {
     const sandbox = createSandbox({ name: init.programName, bytes: init.programBytes }, {
@@ -50,6 +53,8 @@ function main(init: WorkerInit): void {
       control: control.snapshot(),
     });
 
+    const s = sandbox.stats;
+    let nextLinkCheck = started + LINK_CHECK_MS;
     while (Atomics.load(flags, CTRL_STOP) === 0) {
       control.poll(); // swaps and map operations happen here, between bursts
       const n = set.receive(BATCH_CAPACITY, POLL_MS);
@@ -59,10 +64,25 @@ function main(init: WorkerInit): void {
         sandbox.run(batch);
         set.apply(n);
         control.afterBatch();
+        shared[FIG_PACKETS] = s.packets;
+        for (let v = 0; v < 5; v++) shared[FIG_VERDICTS + v] = s.verdicts[v];
+        shared[FIG_TRAPS] = s.traps;
       }
-      if (Date.now() >= nextStats) {
+      const now = Date.now();
+      if (now >= nextStats) {
         post(stats(false));
         nextStats += init.statsIntervalMs;
+      }
+      if (now >= nextLinkCheck) {
+        nextLinkCheck = now + LINK_CHECK_MS;
+        for (const p of set.ports) {
+          const gone = set.linkError(p.index);
+          if (gone) {
+            // The figures up to here are the run's result; then the failure.
+            try { post(stats(true)); } catch { /* the figures of a dead socket may be unreadable */ }
+            throw gone;
+          }
+        }
       }
     }
     // Reap completions so the final accounting shows every frame back home.

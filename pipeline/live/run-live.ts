@@ -4,6 +4,7 @@
 import { WasmxdpError } from '../../host/errors.js';
 import { num, Parsed, str } from '../cli/args.js';
 import { programOptions } from '../cli/commands/run.js';
+import { MAX_QUEUES } from '../../native/index.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import { formatSecond, formatSummary, LiveTotals, sumFigures } from './live-figures.js';
 import { LivePipeline } from './live-pipeline.js';
@@ -12,7 +13,7 @@ function parseQueue(p: Parsed): number | 'all' {
   const q = str(p, 'queue');
   if (q === undefined) return 0;
   if (q === 'all') return 'all';
-  return num(p, 'queue', 0, 63)!;
+  return num(p, 'queue', 0, MAX_QUEUES - 1)!;
 }
 
 function parseMode(p: Parsed): 'skb' | 'drv' {

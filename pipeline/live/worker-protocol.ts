@@ -28,10 +28,22 @@ export interface WorkerInit {
   statsIntervalMs: number;
   /** Control requests (control-messages.ts), polled between bursts; transferred to the worker. */
   controlPort?: MessagePort;
+  /**
+   * Float64Array over it: the running totals (FIG_*), stored after every
+   * batch, so a worker that has to be terminated (stuck in a handler) still
+   * leaves its figures up to its last batch.
+   */
+  figures: SharedArrayBuffer;
 }
 
 export const CTRL_STOP = 0;
 export const CONTROL_WORDS = 4;
+
+/** Indexes in the shared figures: packets, the five verdicts in ABI order, traps. */
+export const FIG_PACKETS = 0;
+export const FIG_VERDICTS = 1;
+export const FIG_TRAPS = 6;
+export const FIGURE_WORDS = 8;
 
 export interface PortFigures {
   ifname: string;

@@ -17,7 +17,7 @@ ${CLIENT_HELP}`;
 const OPTIONS = { ...CLIENT_OPTIONS, port: { type: 'string' } } as const;
 
 interface PortStats {
-  port: string; version: number; packets: number; traps: number;
+  port: string; version: number; packets: number; traps: number; error: string | null;
   verdicts: Record<string, number>;
   socket: { rxDropped: number; rxRingFull: number; rxFillRingEmptyDescs: number };
   versions: { version: number; name: string; packets: number; verdicts: Record<string, number>; traps: number }[];
@@ -27,7 +27,8 @@ interface PortStats {
 function formatStats(r: { ports: PortStats[] }): string {
   const verdicts = (v: Record<string, number>) => Object.entries(v).map(([k, n]) => `${k} ${n}`).join('  ');
   return r.ports.map((p) => [
-    `port ${p.port}: v${p.version} running, ${p.packets} packets, traps ${p.traps}`,
+    p.error ? `port ${p.port}: ERROR: ${p.error}; v${p.version}: ${p.packets} packets before it, traps ${p.traps}`
+      : `port ${p.port}: v${p.version} running, ${p.packets} packets, traps ${p.traps}`,
     `  verdicts: ${verdicts(p.verdicts)}`,
     `  socket: rx dropped ${p.socket.rxDropped}, rx ring full ${p.socket.rxRingFull}, fill ring empty ${p.socket.rxFillRingEmptyDescs}`,
     ...p.versions.map((v) => `  v${v.version} ${v.name}: ${v.packets} packets (${verdicts(v.verdicts)}), traps ${v.traps}`),
