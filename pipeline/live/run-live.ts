@@ -46,12 +46,19 @@ export async function runLive(p: Parsed, print: (s: string) => void): Promise<nu
   figuresOut(`attached ${program.name} to ${ifaces.join(', ')} (queues ${pipeline.queues.join(', ')}, ${parseMode(p)} mode); Ctrl-C stops`);
 
   await new Promise<void>((resolve) => {
-    const done = () => resolve();
+    // The watch keeps the event loop alive: once a failed worker has exited,
+    // nothing else may (a bare return would exit with Node's "unsettled" 13).
+    const watch = setInterval(() => { if (pipeline!.error) done(); }, 100);
+    const timer = duration !== undefined ? setTimeout(() => done(), duration * 1000) : null;
+    function done(): void {
+      clearInterval(watch);
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    }
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
-    const watch = setInterval(() => { if (pipeline!.error) done(); }, 100);
-    watch.unref();
   });
   const final = await pipeline.stop();
   const totals = sumFigures(final);
