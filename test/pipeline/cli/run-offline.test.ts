@@ -86,6 +86,14 @@ test('the udp-reflector answers every well-formed echo request with swapped addr
   assert.is(tsharkFields(only, ['frame.comment']).length, answered);
 });
 
+test('run --help states the defaults the code uses (--mode skb) and both --out formats', () => {
+  const r = wasmxdp(['run', '--help']);
+  assert.is(r.status, 0);
+  assert.match(r.stdout, /--mode <skb\|drv> +XDP attach mode: skb \(generic, works on every interface; the default\)/);
+  assert.not.match(r.stdout, /default: drv/);
+  assert.match(r.stdout, /--out <file> +\.pcapng \(frames \+ verdict comments\) or \.pcap \(frames only\)/);
+});
+
 test('a user mistake prints one line and exits non-zero', () => {
   const cases: [string[], RegExp][] = [
     [['run', 'examples/firewall'], /give either --pcap <capture> or --iface <ifname>/],
