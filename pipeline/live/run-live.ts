@@ -43,7 +43,7 @@ export async function runLive(p: Parsed, print: (s: string) => void): Promise<nu
   pipeline = await LivePipeline.start(program, {
     ifaces, queue: parseQueue(p), mode: parseMode(p), force: p.values.force === true, program: programOptions(p),
   }, onStats);
-  figuresOut(`attached ${program.name} to ${ifaces.join(', ')} (queues ${pipeline.queues.join(', ')}, ${parseMode(p)} mode); Ctrl-C stops`);
+  const attached = `attached ${program.name} to ${ifaces.join(', ')} (queues ${pipeline.queues.join(', ')}, ${parseMode(p)} mode); Ctrl-C stops`;
 
   await new Promise<void>((resolve) => {
     // The watch keeps the event loop alive: once a failed worker has exited,
@@ -59,6 +59,8 @@ export async function runLive(p: Parsed, print: (s: string) => void): Promise<nu
     }
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    // Only now: whoever waits for this line may stop the run at once.
+    figuresOut(attached);
   });
   const final = await pipeline.stop();
   const totals = sumFigures(final);

@@ -113,7 +113,8 @@ test(`--queue all on an interface with more than ${MAX_QUEUES} receive queues is
     const one = startLive([`${GUESTS}/drop-all.ts`, '--iface', v.name, '--queue', '5'], 30);
     await one.attached;
     one.stop();
-    assert.is((await one.done).status, 0);
+    const done = await one.done;
+    assert.is(done.status, 0, done.stderr);
   } finally { lab.destroy(); }
 });
 
