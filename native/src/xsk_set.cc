@@ -159,10 +159,16 @@ void XskSet::refill(Port& p) {
   uint32_t idx;
   uint32_t n = xsk_ring_prod__reserve(&p.fill, want, &idx);
   if (!n) return;
+  // The tenant metadata slot of each frame is cleared before the kernel gets
+  // it, so a frame whose metadata the kernel did not write (or that a guest
+  // forged while it held the frame) reads as tenant 0, never as a stale id.
+  const uint32_t metaAt = rxHeadroom() - sizeof(wx_tenant_meta);
+  const bool tenants = batch_.tenant != nullptr;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t fi = pool_.back();
     pool_.pop_back();
     state_[fi] = Fill;
+    if (tenants) reinterpret_cast<wx_tenant_meta*>(umemArea_ + ((size_t)fi << frameShift_) + metaAt)->magic = 0;
     *xsk_ring_prod__fill_addr(&p.fill, idx + i) = (uint64_t)fi << frameShift_;
   }
   xsk_ring_prod__submit(&p.fill, n);
@@ -200,6 +206,16 @@ uint32_t XskSet::drain(uint32_t max) {
       batch_.queue[got] = p.cfg.queue;
       batch_.headroom[got] = off;
       batch_.tailroom[got] = cfg_.frameSize - off - d->len;
+      if (batch_.tenant) {
+        const wx_tenant_meta* m = off >= sizeof(wx_tenant_meta)
+            ? reinterpret_cast<const wx_tenant_meta*>(umemArea_ + d->addr - sizeof(wx_tenant_meta)) : nullptr;
+        if (m && m->magic == WX_TENANT_META_MAGIC && m->tenant < WX_TENANT_MAX) {
+          batch_.tenant[got] = (uint16_t)m->tenant;
+        } else {
+          batch_.tenant[got] = 0;
+          p.ctr.tenantMetaMissing++;
+        }
+      }
       got++;
     }
     if (n) {

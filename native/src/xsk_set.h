@@ -51,12 +51,17 @@ struct BatchView {
   uint32_t* target = nullptr;
   uint32_t* outAddr = nullptr;
   uint32_t* outLen = nullptr;
+  // Optional: when bound, receive() writes each frame's tenant id (from the
+  // XDP metadata in front of the packet; 0 when absent).
+  uint16_t* tenant = nullptr;
 };
 
 // Per-port counters kept by user space (the verdicts as applied).
 struct PortCounters {
   uint64_t rx = 0, drop = 0, tx = 0, redirectOut = 0, redirectIn = 0, pass = 0;
   uint64_t passErrors = 0, txRingFull = 0, invalidVerdicts = 0, kicks = 0, kickErrors = 0;
+  // Frames received with the tenant array bound but no tenant metadata (given tenant 0).
+  uint64_t tenantMetaMissing = 0;
 };
 
 struct FrameCounts {
