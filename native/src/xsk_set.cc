@@ -132,7 +132,23 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
   return ports_.size() - 1;
 }
 
+// With tenant delivery on, a frame's metadata slot is cleared whenever it
+// returns to the pool, so a frame whose metadata the kernel did not write (or
+// that a guest forged while it held the frame) reads as tenant 0, never as a
+// stale id. Done here rather than at refill: the guest has just touched the
+// frame, so the line is usually still in cache.
+void XskSet::clearTenantMeta(uint32_t fi) {
+  reinterpret_cast<wx_tenant_meta*>(umemArea_ + ((size_t)fi << frameShift_) + rxHeadroom() - sizeof(wx_tenant_meta))->magic = 0;
+}
+
+void XskSet::bind(const BatchView& b) {
+  if (b.tenant && !batch_.tenant)
+    for (uint32_t fi = 0; fi < frameCount_; fi++) clearTenantMeta(fi);
+  batch_ = b;
+}
+
 void XskSet::release(uint32_t fi) {
+  if (batch_.tenant) clearTenantMeta(fi);
   state_[fi] = Free;
   pool_.push_back(fi);
 }
@@ -159,16 +175,10 @@ void XskSet::refill(Port& p) {
   uint32_t idx;
   uint32_t n = xsk_ring_prod__reserve(&p.fill, want, &idx);
   if (!n) return;
-  // The tenant metadata slot of each frame is cleared before the kernel gets
-  // it, so a frame whose metadata the kernel did not write (or that a guest
-  // forged while it held the frame) reads as tenant 0, never as a stale id.
-  const uint32_t metaAt = rxHeadroom() - sizeof(wx_tenant_meta);
-  const bool tenants = batch_.tenant != nullptr;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t fi = pool_.back();
     pool_.pop_back();
     state_[fi] = Fill;
-    if (tenants) reinterpret_cast<wx_tenant_meta*>(umemArea_ + ((size_t)fi << frameShift_) + metaAt)->magic = 0;
     *xsk_ring_prod__fill_addr(&p.fill, idx + i) = (uint64_t)fi << frameShift_;
   }
   xsk_ring_prod__submit(&p.fill, n);

@@ -76,7 +76,7 @@ class XskSet {
   XskSet& operator=(const XskSet&) = delete;
 
   uint32_t addPort(const PortConfig& pc);
-  void bind(const BatchView& b) { batch_ = b; }
+  void bind(const BatchView& b);
   uint32_t receive(uint32_t max, int timeoutMs);
   void apply(uint32_t n);
   void close();
@@ -110,6 +110,7 @@ class XskSet {
   bool queueTx(Port& p, uint32_t rel, uint32_t len);
   void kick(Port& p);
   void release(uint32_t frameIdx);
+  void clearTenantMeta(uint32_t frameIdx);
   void wakeIfNeeded(Port& p);
 
   UmemConfig cfg_;
