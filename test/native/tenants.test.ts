@@ -144,6 +144,36 @@ test('first match in config order: the same two rules swapped swap the answer; a
   assertTenants(await deliver(r, [narrow, wide]), [narrow, wide]);
 }));
 
+test('selector updates are atomic: frames during hundreds of updates all keep their tenant', () => withRig('skb', async (r) => {
+  // In B the /24 rule moves to id 1 and id 0 becomes a rule the frame fails: a
+  // frame that saw B's rules with A's prefix entries (or the reverse) would get tenant 0.
+  const A: TenantSelector[] = [{ tenant: 1, dst: '198.51.100.0/24' }];
+  const B: TenantSelector[] = [{ tenant: 9, dst: '198.51.100.128/25', proto: 'tcp' }, { tenant: 1, dst: '198.51.100.0/24' }, { tenant: 2, vlan: 7 }];
+  r.set.setTenantSelectors(0, A);
+  const COUNT = 6000;
+  let done = false, updates = 0, seen = 0;
+  const wrong: number[] = [];
+  const sending = sendFrames(r.lab, r.v.peerNs, r.v.peer, [v4(r.v, 'flip', '198.51.100.200')], COUNT, { gapUs: 20 }).then((n) => { done = true; return n; });
+  const deadline = Date.now() + 30000;
+  while ((!done || seen < COUNT) && Date.now() < deadline) {
+    r.set.setTenantSelectors(0, updates++ % 2 ? A : B);
+    const n = r.set.receive(r.batch.addr.length, 0);
+    for (let i = 0; i < n; i++) {
+      if (markerOf(r.bytes.subarray(r.batch.addr[i], r.batch.addr[i] + r.batch.len[i])) !== 'flip') continue;
+      seen++;
+      if (r.tenant[i] !== 1) wrong.push(r.tenant[i]);
+      r.batch.action[i] = 1; r.batch.outAddr[i] = r.batch.addr[i]; r.batch.outLen[i] = r.batch.len[i];
+    }
+    if (n) r.set.apply(n);
+    await new Promise((res) => setImmediate(res));
+  }
+  assert.is(await sending, COUNT);
+  console.log(`# ${updates} selector updates while ${seen} frames arrived`);
+  assert.is(seen, COUNT);
+  assert.ok(updates >= 100, `${updates} updates`);
+  assert.equal(wrong, [], 'no frame saw half an update');
+}));
+
 test('bad selectors and quotas are refused naming the field; the active selectors stay in force', () => withRig('skb', async (r) => {
   r.set.setTenantSelectors(0, [{ tenant: 1, dst: '198.51.100.0/24' }]);
   const bad: [unknown, RegExp][] = [
@@ -162,7 +192,7 @@ test('bad selectors and quotas are refused naming the field; the active selector
   assertTenants(await deliver(r, [p]), [p]);
 }));
 
-test('over-quota frames are dropped in the kernel and counted per tenant; other tenants unaffected', () => withRig('skb', async (r) => {
+for (const mode of ['skb', 'drv'] as const) test(`${mode}: over-quota frames are dropped in the kernel and counted per tenant; other tenants unaffected`, () => withRig(mode, async (r) => {
   r.set.setTenantSelectors(0, [{ tenant: 1, dst: '198.51.100.0/24' }, { tenant: 2, dst: '198.51.101.0/24' }]);
   const PPS = 1000, BURST = 100, FLOOD = 20000;
   r.set.setTenantQuotas(0, [{ tenant: 1, pps: PPS, burst: BURST }]);
