@@ -48,6 +48,7 @@ void TenantMaps::clearTrie(int fd) {
 void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const std::vector<TenantPrefix>& prefixes,
                               const wx_tenant_cands& any) {
   if (rules.size() > WX_TENANT_RULES_MAX) throw UsageError("too many tenant rules");
+  std::lock_guard<std::mutex> lock(mu_);
   uint32_t zero = 0;
   wx_tenant_cfg cfg{};
   if (bpf_map_lookup_elem(cfgFd_, &zero, &cfg)) throw SysError("tenant_map_update", errno, ifname_ + " reading wx_t_cfg");
@@ -79,6 +80,7 @@ void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const st
 
 void TenantMaps::setQuota(uint32_t tenant, uint64_t intervalNs, uint64_t tauNs) {
   if (tenant >= WX_TENANT_MAX) throw UsageError("tenant id out of range");
+  std::lock_guard<std::mutex> lock(mu_);
   wx_tenant_bucket b{};
   if (bpf_map_lookup_elem(quotaFd_, &tenant, &b) == 0 && b.interval_ns == intervalNs && b.tau_ns == tauNs) return;
   b = wx_tenant_bucket{intervalNs, tauNs, 0};

@@ -4,6 +4,7 @@
 // candidate lists; layout and limits come from bpf/tenant.h.
 #pragma once
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ class TenantMaps {
   void clearTrie(int fd);
   void update(int fd, const void* key, const void* value, const char* what);
 
+  std::mutex mu_;  // port sets in several worker threads share a device's maps
   std::string ifname_;
   int cfgFd_, bankFd_, rulesFd_, quotaFd_, statsFd_;
   int v4Fd_[2], v6Fd_[2];
