@@ -222,7 +222,7 @@ export class XskPortSet {
   setTenantSelectors(port: number, rules: readonly TenantSelector[]): void {
     const n = this.live();
     const c = compileSelectors(rules);
-    try { n.setTenantSelectors(port, c.rules, c.prefixes, c.any); } catch (e) { throw mapNativeError(e); }
+    try { n.setTenantSelectors(port, c.rules, c.prefixes, c.any, c.vlans); } catch (e) { throw mapNativeError(e); }
   }
 
   /** Replaces the packet-rate quotas of `port`'s device; tenants not listed are unlimited. */

@@ -44,6 +44,14 @@ struct {
 	__type(value, struct wx_tenant_rule);
 } wx_t_rules SEC(".maps");
 
+/* Bank b's list for outer VLAN id v at index b * WX_TENANT_VLANS + v. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * WX_TENANT_VLANS);
+	__type(key, __u32);
+	__type(value, struct wx_tenant_cands);
+} wx_t_vlan SEC(".maps");
+
 #define WX_LPM_MAP(name, keytype)                        \
 	struct {                                             \
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);             \
@@ -193,7 +201,10 @@ static __always_inline __u32 wx_first_match(const struct wx_tenant_cands *c, __u
 					     const struct wx_pkt *p)
 {
 	for (int i = 0; i < WX_TENANT_CAND_MAX; i++) {
-		__u32 id = c->id[i];
+		__u32 v = c->id[i];
+		if (!v)
+			break;
+		__u32 id = v - 1;
 		if (id >= limit || id >= WX_TENANT_RULES_MAX)
 			break;
 		__u32 key = base + id;
@@ -233,6 +244,15 @@ static __always_inline __u32 wx_classify(struct xdp_md *ctx)
 	}
 	if (c)
 		best = wx_first_match(c, base, WX_TENANT_NONE, &p);
+	if (p.ntags) {
+		__u32 vk = bank * WX_TENANT_VLANS + (p.vlan & (WX_TENANT_VLANS - 1));
+		struct wx_tenant_cands *vc = bpf_map_lookup_elem(&wx_t_vlan, &vk);
+		if (vc) {
+			__u32 v = wx_first_match(vc, base, best, &p);
+			if (v != WX_TENANT_NONE)
+				best = v;
+		}
+	}
 	__u32 any = wx_first_match(&bk->any, base, best, &p);
 	if (any != WX_TENANT_NONE)
 		best = any;

@@ -27,6 +27,7 @@ TenantMaps::TenantMaps(bpf_object* obj, const std::string& ifname) : ifname_(ifn
   v4Fd_[1] = mapFd(obj, "wx_t_v4_1", ifname);
   v6Fd_[0] = mapFd(obj, "wx_t_v6_0", ifname);
   v6Fd_[1] = mapFd(obj, "wx_t_v6_1", ifname);
+  vlanFd_ = mapFd(obj, "wx_t_vlan", ifname);
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ < 1) ncpus_ = 1;
   percpu_.resize(ncpus_);
@@ -46,7 +47,7 @@ void TenantMaps::clearTrie(int fd) {
 }
 
 void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const std::vector<TenantPrefix>& prefixes,
-                              const wx_tenant_cands& any) {
+                              const std::vector<TenantVlan>& vlans, const wx_tenant_cands& any) {
   if (rules.size() > WX_TENANT_RULES_MAX) throw UsageError("too many tenant rules");
   std::lock_guard<std::mutex> lock(mu_);
   uint32_t zero = 0;
@@ -69,6 +70,17 @@ void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const st
       std::memcpy(k.addr, p.addr, 16);
       update(v6Fd_[next], &k, &p.cands, "IPv6 prefix");
     }
+  }
+  const wx_tenant_cands empty{};
+  for (uint16_t vid : vlansSet_[next]) {
+    uint32_t key = next * WX_TENANT_VLANS + vid;
+    update(vlanFd_, &key, &empty, "VLAN list");
+  }
+  vlansSet_[next].clear();
+  for (const TenantVlan& v : vlans) {
+    uint32_t key = next * WX_TENANT_VLANS + (v.vid & (WX_TENANT_VLANS - 1));
+    vlansSet_[next].push_back(v.vid);  // before the update: a failed one is cleared next time too
+    update(vlanFd_, &key, &v.cands, "VLAN list");
   }
   wx_tenant_bank bank{};
   bank.nrules = (uint32_t)rules.size();

@@ -12,6 +12,11 @@
 
 struct bpf_object;
 
+struct TenantVlan {
+  uint16_t vid;
+  wx_tenant_cands cands;
+};
+
 struct TenantPrefix {
   uint8_t family;  // 4 or 6
   uint32_t prefixlen;
@@ -24,7 +29,7 @@ class TenantMaps {
   TenantMaps(bpf_object* obj, const std::string& ifname);
   // Fills the inactive bank, then makes it the active one.
   void setSelectors(const std::vector<wx_tenant_rule>& rules, const std::vector<TenantPrefix>& prefixes,
-                    const wx_tenant_cands& any);
+                    const std::vector<TenantVlan>& vlans, const wx_tenant_cands& any);
   // intervalNs 0 = unlimited. A bucket whose parameters do not change keeps its state.
   void setQuota(uint32_t tenant, uint64_t intervalNs, uint64_t tauNs);
   // Sums over CPUs of one tenant's wx_tenant_stats fields.
@@ -37,7 +42,8 @@ class TenantMaps {
   std::mutex mu_;  // port sets in several worker threads share a device's maps
   std::string ifname_;
   int cfgFd_, bankFd_, rulesFd_, quotaFd_, statsFd_;
-  int v4Fd_[2], v6Fd_[2];
+  int v4Fd_[2], v6Fd_[2], vlanFd_;
+  std::vector<uint16_t> vlansSet_[2];  // VLAN ids with a list in each bank, cleared on the next fill
   int ncpus_;
   std::vector<wx_tenant_stats> percpu_;
 };

@@ -63,7 +63,8 @@ test('selectors: fields compile to flags and values; proto names and numbers; dp
     { tenant: 3, flags: 4 | 8, vlan: 0, innerVlan: 0, proto: 6, dportLo: 8000, dportHi: 8080 },
     { tenant: 4, flags: 4, vlan: 0, innerVlan: 0, proto: 47, dportLo: 0, dportHi: 0 },
   ]);
-  assert.equal(c.any, [1, 2, 3]);
+  assert.equal(c.vlans, [{ vid: 300, cands: [1] }]);
+  assert.equal(c.any, [2, 3]);
   assert.is(c.prefixes.length, 1);
   assert.equal(c.prefixes[0].cands, [0]);
 });
@@ -87,7 +88,12 @@ test('selectors: each prefix entry lists every rule whose prefix contains it, as
 
 test('selectors: limits of the program are enforced with a message naming them', () => {
   refused(() => compileSelectors(Array.from({ length: 9 }, () => ({ tenant: 1, dst: '10.0.0.0/8' })), LIMITS), 'rules', /at most 8/);
-  refused(() => compileSelectors([{ tenant: 1 }, { tenant: 2 }, { tenant: 3 }, { tenant: 4 }], LIMITS), 'rules', /without "dst".*at most 3/);
+  refused(() => compileSelectors([{ tenant: 1 }, { tenant: 2 }, { tenant: 3 }, { tenant: 4 }], LIMITS), 'rules', /without "dst" or "vlan".*at most 3/);
+  refused(() => compileSelectors([1, 2, 3, 4].map((tenant) => ({ tenant, vlan: 9, proto: tenant })), LIMITS), 'rules', /for VLAN 9.*at most 3 per VLAN id/);
+  // One VLAN id per tenant scales past the list limit: each id has its own list.
+  const many = compileSelectors(Array.from({ length: 8 }, (_, i) => ({ tenant: i + 1, vlan: 100 + i })), LIMITS);
+  assert.is(many.vlans.length, 8);
+  assert.equal(many.any, []);
   refused(() => compileSelectors(['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.3/32'].map((dst) => ({ tenant: 1, dst })), LIMITS), 'rules', /cover 10\.1\.2\.3\/32; at most 3/);
   refused(() => compileSelectors(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24', '10.0.4.0/24'].map((dst) => ({ tenant: 1, dst })), LIMITS), 'rules', /IPv4 prefixes; at most 4/);
 });

@@ -130,6 +130,33 @@ for (const mode of ['skb', 'drv'] as const) {
   }));
 }
 
+test('VLAN tenants scale (40 VLAN ids, each its own list); priorities hold across dst, VLAN and catch-all rules', () => withRig('skb', async (r) => {
+  const rules: TenantSelector[] = [
+    { tenant: 50, dst: '198.51.100.0/24' },
+    ...Array.from({ length: 40 }, (_, i) => ({ tenant: i + 1, vlan: 1000 + i })),
+    { tenant: 60, dst: '203.0.113.0/24' },
+    { tenant: 61 },
+  ];
+  r.set.setTenantSelectors(0, rules);
+  const ps: Probe[] = [
+    ...Array.from({ length: 40 }, (_, i) => ({ name: `vlan${1000 + i}`, frame: v4(r.v, `vlan${1000 + i}`, '10.0.0.1', { vlan: [1000 + i] }), tenant: i + 1 })),
+    { name: 'dst-before-vlan', frame: v4(r.v, 'dst-before-vlan', '198.51.100.1', { vlan: [1005] }), tenant: 50 },
+    { name: 'vlan-before-dst', frame: v4(r.v, 'vlan-before-dst', '203.0.113.1', { vlan: [1007] }), tenant: 8 },
+    { name: 'untagged', frame: v4(r.v, 'untagged', '10.0.0.1'), tenant: 61 },
+    { name: 'other-vlan', frame: v4(r.v, 'other-vlan', '10.0.0.1', { vlan: [2000] }), tenant: 61 },
+  ];
+  assertTenants(await deliver(r, ps), ps);
+  // The next update empties the VLAN lists it does not name.
+  r.set.setTenantSelectors(0, [{ tenant: 3, vlan: 1002 }]);
+  r.set.setTenantSelectors(0, [{ tenant: 4, vlan: 1003 }]);
+  const after: Probe[] = [
+    { name: 'was-1002', frame: v4(r.v, 'was-1002', '10.0.0.1', { vlan: [1002] }), tenant: 0 },
+    { name: 'now-1003', frame: v4(r.v, 'now-1003', '10.0.0.1', { vlan: [1003] }), tenant: 4 },
+    { name: 'was-1010', frame: v4(r.v, 'was-1010', '10.0.0.1', { vlan: [1010] }), tenant: 0 },
+  ];
+  assertTenants(await deliver(r, after), after);
+}));
+
 test('first match in config order: the same two rules swapped swap the answer; an empty list makes every frame tenant 0', () => withRig('skb', async (r) => {
   const narrow = { name: 'narrow', frame: v4(r.v, 'narrow', '203.0.113.200'), tenant: 0 };
   const wide = { name: 'wide', frame: v4(r.v, 'wide', '203.0.113.5'), tenant: 0 };
