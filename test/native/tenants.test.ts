@@ -201,6 +201,28 @@ test('selector updates are atomic: frames during hundreds of updates all keep th
   assert.equal(wrong, [], 'no frame saw half an update');
 }));
 
+test('frames of a queue without a socket are classified, counted as noSocket and passed to the stack', async () => {
+  // veth in SKB mode reports every frame on rx queue 0; our only socket sits on queue 1.
+  const lab = new NetLab();
+  const pages = memoryPages(1);
+  const set = XskPortSet.open({ memory: new WebAssembly.Memory({ initial: pages, maximum: pages }) });
+  try {
+    const v = lab.addVeth({ peerNs: lab.addNetns(), queues: 2 });
+    set.addPort({ ifname: v.name, queue: 1 });
+    set.setTenantSelectors(0, [{ tenant: 3, dst: '198.51.100.0/24' }]);
+    set.setTenantQuotas(0, [{ tenant: 3, pps: 1000, burst: 10 }]);
+    await sendFrames(lab, v.peerNs, v.peer, [v4(v, 'nosock', '198.51.100.1')], 30);
+    const c = set.tenantCounters(0).find((x) => x.tenant === 3);
+    assert.is(c?.matched, 30);
+    assert.is(c?.toUser, 0);
+    assert.ok(c!.noSocket >= 10 && c!.noSocket + c!.overQuota === 30, JSON.stringify(c));
+    assert.is(set.programStats(0).noSocket, c!.noSocket);
+  } finally {
+    set.close();
+    lab.destroy();
+  }
+});
+
 test('bad selectors and quotas are refused naming the field; the active selectors stay in force', () => withRig('skb', async (r) => {
   r.set.setTenantSelectors(0, [{ tenant: 1, dst: '198.51.100.0/24' }]);
   const bad: [unknown, RegExp][] = [
