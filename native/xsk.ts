@@ -72,7 +72,10 @@ export interface PortCounters {
 
 /** Counters of the interface's XDP program (summed over CPUs). */
 export interface ProgramStats {
-  aborted: number; drop: number; pass: number; tx: number; redirect: number;
+  aborted: number;
+  /** Frames dropped in the kernel because their tenant was over its packet-rate quota. */
+  drop: number;
+  pass: number; tx: number; redirect: number;
   /** Reinjected PASS frames recognised by the loop guard and let through. */
   guardPass: number;
   /** Frames reinjected into the stack by PASS verdicts. */
