@@ -201,6 +201,30 @@ test('selector updates are atomic: frames during hundreds of updates all keep th
   assert.equal(wrong, [], 'no frame saw half an update');
 }));
 
+test('re-applying an unchanged quota keeps the bucket (no fresh burst); a changed one starts a new bucket', () => withRig('skb', async (r) => {
+  r.set.setTenantSelectors(0, [{ tenant: 4, dst: '2001:db8:4::/48' }]);
+  r.set.setTenantQuotas(0, [{ tenant: 4, pps: 1, burst: 5 }]);
+  const f = [v6(r.v, 'q', '2001:db8:4::1', 9)];
+  const delivered = async () => {
+    const sent = await sendFrames(r.lab, r.v.peerNs, r.v.peer, f, 20);
+    assert.is(sent, 20);
+    return (await pump(r.set, r.batch, { until: () => false, timeoutMs: 300 })).received;
+  };
+  // Sending 20 frames takes well under a second: the 1-2 pps refill adds at most one.
+  const first = await delivered();
+  assert.ok(first >= 5 && first <= 6, `the burst: ${first}`);
+  r.set.setTenantQuotas(0, [{ tenant: 4, pps: 1, burst: 5 }]);
+  assert.ok(await delivered() <= 1, 'same quota again: still empty (at most the 1 pps refill)');
+  r.set.setTenantQuotas(0, [{ tenant: 4, pps: 2, burst: 3 }]);
+  const third = await delivered();
+  assert.ok(third >= 3 && third <= 4, `new quota: its own burst: ${third}`);
+  r.set.setTenantQuotas(0, []);
+  assert.is(await delivered(), 20, 'no quota: unlimited');
+  const c = r.set.tenantCounters(0).find((x) => x.tenant === 4)!;
+  assert.is(c.matched, 80);
+  assert.is(c.toUser + c.overQuota, 80);
+}));
+
 test('frames of a queue without a socket are classified, counted as noSocket and passed to the stack', async () => {
   // veth in SKB mode reports every frame on rx queue 0; our only socket sits on queue 1.
   const lab = new NetLab();
