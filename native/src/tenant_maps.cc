@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -16,6 +18,35 @@ int mapFd(bpf_object* obj, const char* name, const std::string& ifname) {
   return fd;
 }
 }  // namespace
+
+namespace {
+std::mutex gQuotaMu;
+std::weak_ptr<SharedQuotaMap> gQuota;
+}  // namespace
+
+std::shared_ptr<SharedQuotaMap> SharedQuotaMap::reuse(bpf_object* obj) {
+  std::lock_guard<std::mutex> lock(gQuotaMu);
+  auto live = gQuota.lock();
+  bpf_map* m = bpf_object__find_map_by_name(obj, "wx_t_quota");
+  if (!live || !m) return nullptr;
+  int err = bpf_map__reuse_fd(m, live->fd_);
+  if (err) throw SysError("bpf_object_load", -err, "sharing the tenant quota map");
+  return live;
+}
+
+std::shared_ptr<SharedQuotaMap> SharedQuotaMap::publish(bpf_object* obj) {
+  std::lock_guard<std::mutex> lock(gQuotaMu);
+  bpf_map* m = bpf_object__find_map_by_name(obj, "wx_t_quota");
+  int fd = m ? fcntl(bpf_map__fd(m), F_DUPFD_CLOEXEC, 0) : -1;
+  if (fd < 0) throw SysError("bpf_object_load", m ? errno : ENOENT, "sharing the tenant quota map");
+  auto shared = std::make_shared<SharedQuotaMap>(fd);
+  gQuota = shared;
+  return shared;
+}
+
+SharedQuotaMap::~SharedQuotaMap() {
+  if (fd_ >= 0) close(fd_);
+}
 
 TenantMaps::TenantMaps(bpf_object* obj, const std::string& ifname) : ifname_(ifname) {
   cfgFd_ = mapFd(obj, "wx_t_cfg", ifname);

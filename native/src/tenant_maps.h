@@ -4,6 +4,7 @@
 // candidate lists; layout and limits come from bpf/tenant.h.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -22,6 +23,25 @@ struct TenantPrefix {
   uint32_t prefixlen;
   uint8_t addr[16];
   wx_tenant_cands cands;
+};
+
+// The per-tenant token buckets are one map for the whole process: the first
+// device's program creates it, the programs of further devices reuse it
+// (bpf_map__reuse_fd before load), so a tenant's packet rate holds across all
+// devices, as it does across queues and CPUs. It lives while any program does.
+class SharedQuotaMap {
+ public:
+  // Before bpf_object__load: points obj's wx_t_quota at the live shared map; null when there is none.
+  static std::shared_ptr<SharedQuotaMap> reuse(bpf_object* obj);
+  // After load, when reuse() gave null: makes obj's map the shared one.
+  static std::shared_ptr<SharedQuotaMap> publish(bpf_object* obj);
+  explicit SharedQuotaMap(int fd) : fd_(fd) {}
+  ~SharedQuotaMap();
+  SharedQuotaMap(const SharedQuotaMap&) = delete;
+  SharedQuotaMap& operator=(const SharedQuotaMap&) = delete;
+
+ private:
+  int fd_;
 };
 
 class TenantMaps {

@@ -225,6 +225,36 @@ test('re-applying an unchanged quota keeps the bucket (no fresh burst); a change
   assert.is(c.toUser + c.overQuota, 80);
 }));
 
+test('a tenant\'s quota holds across devices: two veths draw from one bucket', async () => {
+  const lab = new NetLab();
+  const pages = memoryPages(1);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const set = XskPortSet.open({ memory });
+  try {
+    const peerNs = lab.addNetns();
+    const a = lab.addVeth({ peerNs }), b = lab.addVeth({ peerNs });
+    set.addPort({ ifname: a.name });
+    set.addPort({ ifname: b.name });
+    const batch = new Batch();
+    set.bindBatch(batch);
+    set.receive(0, 0);
+    for (const port of [0, 1]) set.setTenantSelectors(port, [{ tenant: 5, dst: '198.51.100.0/24' }]);
+    set.setTenantQuotas(0, [{ tenant: 5, pps: 1, burst: 10 }]);  // set through device a only
+    const send = async (v: Veth) => {
+      assert.is(await sendFrames(lab, peerNs, v.peer, [v4(v, 'shared', '198.51.100.9')], 10), 10);
+      return (await pump(set, batch, { until: () => false, timeoutMs: 300 })).received;
+    };
+    assert.is(await send(a), 10, 'the burst, on device a');
+    assert.ok(await send(b) <= 1, 'device b finds the bucket empty');
+    const ca = set.tenantCounters(0).find((x) => x.tenant === 5)!, cb = set.tenantCounters(1).find((x) => x.tenant === 5)!;
+    assert.is(ca.toUser, 10);
+    assert.ok(cb.overQuota >= 9, JSON.stringify(cb));
+  } finally {
+    set.close();
+    lab.destroy();
+  }
+});
+
 test('frames of a queue without a socket are classified, counted as noSocket and passed to the stack', async () => {
   // veth in SKB mode reports every frame on rx queue 0; our only socket sits on queue 1.
   const lab = new NetLab();
