@@ -22,35 +22,22 @@
 #include <bpf/bpf_endian.h>
 #include "tenant.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_cfg);
-} wx_t_cfg SEC(".maps");
+#define WX_ARRAY_MAP(name, entries, valtype)             \
+	struct {                                             \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                \
+		__uint(max_entries, entries);                    \
+		__type(key, __u32);                              \
+		__type(value, valtype);                          \
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_bank);
-} wx_t_bank SEC(".maps");
-
+WX_ARRAY_MAP(wx_t_cfg, 1, struct wx_tenant_cfg);
+WX_ARRAY_MAP(wx_t_bank, 2, struct wx_tenant_bank);
 /* Bank b's rule i at index b * WX_TENANT_RULES_MAX + i. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * WX_TENANT_RULES_MAX);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_rule);
-} wx_t_rules SEC(".maps");
-
+WX_ARRAY_MAP(wx_t_rules, 2 * WX_TENANT_RULES_MAX, struct wx_tenant_rule);
 /* Bank b's list for outer VLAN id v at index b * WX_TENANT_VLANS + v. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * WX_TENANT_VLANS);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_cands);
-} wx_t_vlan SEC(".maps");
+WX_ARRAY_MAP(wx_t_vlan, 2 * WX_TENANT_VLANS, struct wx_tenant_cands);
+/* Shared by every device's program of the process (SharedQuotaMap in src/tenant_maps.h). */
+WX_ARRAY_MAP(wx_t_quota, WX_TENANT_MAX, struct wx_tenant_bucket);
 
 #define WX_LPM_MAP(name, keytype)                        \
 	struct {                                             \
@@ -65,13 +52,6 @@ WX_LPM_MAP(wx_t_v4_0, struct wx_lpm4_key);
 WX_LPM_MAP(wx_t_v4_1, struct wx_lpm4_key);
 WX_LPM_MAP(wx_t_v6_0, struct wx_lpm6_key);
 WX_LPM_MAP(wx_t_v6_1, struct wx_lpm6_key);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, WX_TENANT_MAX);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_bucket);
-} wx_t_quota SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
