@@ -52,8 +52,10 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     throw SysError("bpf_object_open", oerr ? (int)oerr : ENOENT, objPath);
   }
   try {
+    quota_ = SharedQuotaMap::reuse(obj_);
     int err = bpf_object__load(obj_);
     if (err) throw SysError("bpf_object_load", err, objPath);
+    if (!quota_) quota_ = SharedQuotaMap::publish(obj_);
     steerFd_ = findFd(obj_, "wasmxdp_steer", true);
     reinjFd_ = findFd(obj_, "wasmxdp_reinj", true);
     xsksFd_ = findFd(obj_, "xsks", false);
@@ -61,6 +63,7 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     cfgFd_ = findFd(obj_, "wx_cfg", false);
     if (steerFd_ < 0 || reinjFd_ < 0 || xsksFd_ < 0 || statsFd_ < 0 || cfgFd_ < 0)
       throw SysError("bpf_object_load", ENOENT, "object lacks wasmxdp programs or maps: " + objPath);
+    tenants_ = std::make_unique<TenantMaps>(obj_, ifname_);
     ncpus_ = libbpf_num_possible_cpus();
     if (ncpus_ < 1) ncpus_ = 1;
     percpu_.resize(ncpus_);
