@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'E_MAP'
   | 'E_DEPLOY'
   | 'E_PROTOCOL'
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  | 'E_BUSY'
+  | 'E_TIMEOUT';
 
 export class WasmxdpError extends Error {
   readonly code: ErrorCode;

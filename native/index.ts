@@ -5,3 +5,4 @@ export {
   XskPortSet, type PortSetOptions, type PortOptions, type BatchArrays, type XdpSocketStats, type PortCounters,
   type ProgramStats, type FrameAccounting, type PortInfo, type XdpMode, type CopyMode,
 } from './xsk.js';
+export { peerCredentials, socketPeer, type PeerCredentials } from './peercred.js';

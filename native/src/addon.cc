@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "peercred.h"
 #include "sys_error.h"
 #include "xsk_set.h"
 
@@ -250,6 +251,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   libbpf_set_print(quietPrint);
   exports.Set("XskSet", XskSetWrap::Init(env));
+  InitPeerCredentials(env, exports);
   return exports;
 }
 
