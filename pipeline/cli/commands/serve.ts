@@ -45,7 +45,12 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   let server: ControlServer | null = null;
   try {
     if (!stopping) {
-      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
+      const c = config;
+      server = await ControlServer.listen({
+        path, log, maxMessageBytes: c.maxMessageBytes, readTimeoutMs: c.readTimeoutMs, messageDeadlineMs: c.messageDeadlineMs,
+        idleTimeoutMs: c.idleTimeoutMs, maxConnections: c.maxConnections, maxBufferedBytes: c.maxBufferedBytes,
+      }, (req, conn) => daemon.handle(req, conn));
+      daemon.controlFigures = () => server!.figures();
       print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
     }
     await stopped;
