@@ -265,16 +265,20 @@ export class ControlServer {
 
   /** Tells the client why, then closes its connection and drops what it held. */
   private cut(c: Conn, why: unknown): void {
-    this.reply(c.sock, null, why);
-    c.sock.end();
-    c.sock.destroySoon();
     this.release(c);
+    this.refuse(c.sock, why);
   }
 
-  private refuse(sock: net.Socket, why: WasmxdpError): void {
+  /**
+   * Sends the reason and half-closes; what the client still sends is read
+   * and discarded (closing outright could make its write fail before it
+   * reads the reason), and the socket is destroyed after a short grace.
+   */
+  private refuse(sock: net.Socket, why: unknown): void {
     this.reply(sock, null, why);
     sock.end();
-    sock.destroySoon();
+    sock.resume();
+    setTimeout(() => sock.destroy(), 1000).unref();
   }
 
   private drop(c: Conn): void {
@@ -285,7 +289,6 @@ export class ControlServer {
   private release(c: Conn): void {
     if (c.closed) return;
     c.closed = true;
-    c.sock.pause();
     c.decoder.clear();
     c.queued = 0;
     c.queuedBytes = 0;
