@@ -270,14 +270,14 @@ export class ControlServer {
   }
 
   /**
-   * Sends the reason and half-closes; what the client still sends is read
-   * and discarded (closing outright could make its write fail before it
-   * reads the reason), and the socket is destroyed after a short grace.
+   * Sends the reason and half-closes, reading nothing more; the socket is
+   * destroyed after a short grace (closing outright could make the client's
+   * pending write fail before it reads the reason).
    */
   private refuse(sock: net.Socket, why: unknown): void {
     this.reply(sock, null, why);
+    sock.pause();
     sock.end();
-    sock.resume();
     setTimeout(() => sock.destroy(), 1000).unref();
   }
 
