@@ -140,7 +140,11 @@ export class WorkerControl {
     } catch (e) {
       // The old instance still runs, with the addresses it declared: give it its region back byte for byte.
       if (saved) region.restore(saved);
-      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      const full = !req.resetMaps && /(region|directory) (or directory )?is full|no room in the maps region/.test(msg)
+        ? '; the maps of the versions kept for rollback take room too: deploy with --reset-maps to release them (or lower historyDepth)'
+        : '';
+      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${msg}${full}`);
     }
     const t2 = performance.now();
     this.closeVersion();
