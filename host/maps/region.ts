@@ -94,9 +94,10 @@ export class MapsRegion {
     dv.setUint32(MAPS_OFFSET + R_COUNTER_SLOTS, COUNTER_SLOTS, true);
   }
 
-  /** Bytes of the region in use: header, directory and the bodies of the maps in it. */
+  /** Bytes of the region up to the end of the last body (header, directory, bodies and the gaps between them). */
   get usedBytes(): number {
-    return BODIES_OFFSET + this.extents().reduce((n, [b, e]) => n + e - b, 0);
+    const next = this.dv.getUint32(MAPS_OFFSET + R_NEXT_FREE, true);
+    return Math.min(Math.max(next, BODIES_OFFSET), MAPS_SIZE);
   }
 
   get generation(): number { return this.dv.getUint32(MAPS_OFFSET + R_GENERATION, true); }
