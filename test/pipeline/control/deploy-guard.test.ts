@@ -155,6 +155,9 @@ test(`more deploys than the history depth (${HISTORY}): only ${HISTORY} versions
   for (let i = 0; i < HISTORY + 2; i++) versions.push((await deploy(i % 2 ? 'swap-counter-v1' : 'swap-counter-v2', true)).version);
   const s = await status();
   assert.is(s.historyDepth, HISTORY);
+  const top = await client.request('status') as { historyDepth: number; control: { connections: number; limits: { maxConnections: number } } };
+  assert.is(top.historyDepth, HISTORY);
+  assert.is(top.control.limits.maxConnections, 64, 'status shows the socket bounds');
   assert.equal(s.versions.filter((v) => v.kept).map((v) => v.version), versions.slice(-HISTORY));
   const text = daemon!.cli(['status']);
   assert.match(text.stdout, new RegExp(`${HISTORY} kept for rollback, historyDepth ${HISTORY}`));
