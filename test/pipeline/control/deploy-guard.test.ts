@@ -16,7 +16,7 @@ import { compileHandlerCached } from '../../../host/compile.js';
 import { ControlClient, requestChange } from '../../../pipeline/control/client.js';
 import { decodeBody, encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '../../../pipeline/control/protocol.js';
 import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import { teardownDaemon, TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab } from '../../helpers/netns.js';
 
@@ -57,12 +57,7 @@ test.before(async () => {
   client = daemon.client;
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => teardownDaemon(daemon, lab, tmp));
 
 test('a version that corrupts the maps it inherited does not wedge the port: map list shows it, --reset-maps and rollback repair it', async () => {
   await client.request('map.set', { port: 'edge', map: 'hits', key: '0', value: '5' });
