@@ -79,6 +79,8 @@ class Conn implements Connection {
 export class ControlServer {
   private readonly server: net.Server;
   private readonly conns = new Set<Conn>();
+  /** Sockets told why they are being closed, waiting out their grace. */
+  private readonly closing = new Set<net.Socket>();
   private readonly maxBytes: number;
   private readonly limits: Required<Omit<ServerOptions, 'path' | 'log' | 'maxMessageBytes'>>;
   private readonly log: (line: string) => void;
@@ -143,6 +145,7 @@ export class ControlServer {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     for (const c of this.conns) this.drop(c);
+    for (const sock of this.closing) sock.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     try { fs.unlinkSync(this.opts.path); } catch { /* already gone */ }
   }
@@ -278,6 +281,8 @@ export class ControlServer {
     this.reply(sock, null, why);
     sock.pause();
     sock.end();
+    this.closing.add(sock);
+    sock.once('close', () => this.closing.delete(sock));
     setTimeout(() => sock.destroy(), 1000).unref();
   }
 
