@@ -146,7 +146,7 @@ export class PortRuntime {
   /** Refuses a second deploy or rollback while one runs: the first one's client gets the outcome. */
   private async changeAlone<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.changing) {
-      throw new WasmxdpError('E_BUSY', `port ${this.name}: a ${this.changing.what} is in progress (for ${Date.now() - this.changing.since} ms); wait for it to finish ('wasmxdp status --port ${this.name}' shows the running version), then try again`);
+      throw new WasmxdpError('E_BUSY', `port ${this.name}: a ${this.changing.what} is in progress (for ${Date.now() - this.changing.since} ms); wait for it to finish ('wasmxdp status' shows the version each port runs), then try again`);
     }
     this.changing = { what, since: Date.now() };
     try {
