@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'E_DEPLOY'
   | 'E_PROTOCOL'
   | 'E_NOT_FOUND'
-  | 'E_WORKER_TERMINATED';
+  | 'E_WORKER_TERMINATED'
+  | 'E_BUSY'
+  | 'E_TIMEOUT';
 
 export class WasmxdpError extends Error {
   readonly code: ErrorCode;

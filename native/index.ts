@@ -10,3 +10,4 @@ export {
   setTenantSelectors, setTenantQuotas, readTenantCounters,
   type TenantSelector, type TenantQuota, type TenantCounters, type TenantLimits, type ProtoName,
 } from './tenants.js';
+export { peerCredentials, socketPeer, type PeerCredentials } from './peercred.js';

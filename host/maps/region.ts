@@ -94,7 +94,7 @@ export class MapsRegion {
     dv.setUint32(MAPS_OFFSET + R_COUNTER_SLOTS, COUNTER_SLOTS, true);
   }
 
-  /** Bytes of the region in use (header, directory and allocated bodies). */
+  /** Bytes of the region up to the end of the last body (header, directory, bodies and the gaps between them). */
   get usedBytes(): number {
     const next = this.dv.getUint32(MAPS_OFFSET + R_NEXT_FREE, true);
     return Math.min(Math.max(next, BODIES_OFFSET), MAPS_SIZE);
@@ -125,7 +125,18 @@ export class MapsRegion {
     const geo = geometry(shape);
     const found = this.findDesc(nameBytes);
     if (found !== 0) {
-      const info = this.info(found);
+      const checked = this.check(found);
+      if (checked.problem !== undefined) {
+        if (!reset) {
+          return { code: EEXIST, desc: 0, message: `map '${name}': its descriptor is corrupt (${checked.problem}); deploy with --reset-maps (or roll back) to recreate it empty` };
+        }
+        // Nothing in a corrupt descriptor can be trusted, its body least of all: start afresh in the same entry.
+        const base = this.allocate(geo.byteSize);
+        if (base < 0) return { code: ENOSPC, desc: 0, message: `map '${name}': no room in the maps region for ${geo.byteSize} bytes (${this.usedBytes} of ${MAPS_SIZE} used)` };
+        this.writeDesc(found, shape, base, geo.byteSize, 1);
+        return { code: 0, desc: found };
+      }
+      const info = checked.info;
       const diff = shapeDiff(info, shape);
       if (!diff && !reset) return { code: 0, desc: found };
       if (diff && !reset) {
@@ -177,14 +188,42 @@ export class MapsRegion {
     dv.setUint32(MAPS_OFFSET + field, (dv.getUint32(MAPS_OFFSET + field, true) + 1) >>> 0, true);
   }
 
-  /** Absolute address of a new body, or -1 when the region is full. */
+  /**
+   * Absolute address of a new body, or -1 when the region is full: the first
+   * gap between the bodies of the maps in the directory that fits (first
+   * fit), so the space of removed and reallocated maps is used again. Only
+   * the version being swapped in can still hold addresses into a freed body,
+   * and a swap re-runs every declaration (each swap instantiates afresh).
+   */
   private allocate(size: number): number {
-    const dv = this.dv;
-    const next = dv.getUint32(MAPS_OFFSET + R_NEXT_FREE, true);
-    const start = (Math.max(next, BODIES_OFFSET) + BODY_ALIGN - 1) & ~(BODY_ALIGN - 1);
-    if (start + size > MAPS_SIZE) return -1;
-    dv.setUint32(MAPS_OFFSET + R_NEXT_FREE, start + size, true);
+    const extents = this.extents();
+    let at = BODIES_OFFSET;
+    let start = -1;
+    for (const [b, e] of extents) {
+      const s = (at + BODY_ALIGN - 1) & ~(BODY_ALIGN - 1);
+      if (s + size <= b) { start = s; break; }
+      at = Math.max(at, e);
+    }
+    if (start < 0) {
+      const s = (at + BODY_ALIGN - 1) & ~(BODY_ALIGN - 1);
+      if (s + size > MAPS_SIZE) return -1;
+      start = s;
+    }
+    // The header's next-free byte stays the high-water mark of the bodies (what a pure bump allocator would say).
+    this.dv.setUint32(MAPS_OFFSET + R_NEXT_FREE, extents.reduce((m, [, e]) => Math.max(m, e), start + size), true);
     return MAPS_OFFSET + start;
+  }
+
+  /** Bodies of the maps with sound descriptors, as [start, end) offsets from the region start, by start. */
+  private extents(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < DIR_CAPACITY; i++) {
+      const d = this.descAt(i);
+      if (this.dv.getUint32(d + D_KIND, true) === MapKind.FREE) continue;
+      const c = this.check(d);
+      if (c.problem === undefined) out.push([c.info.base - MAPS_OFFSET, c.info.base - MAPS_OFFSET + c.info.byteSize]);
+    }
+    return out.sort((a, b) => a[0] - b[0]);
   }
 
   private descAt(i: number): number { return MAPS_OFFSET + DIR_OFFSET + i * DESC_SIZE; }
@@ -219,6 +258,15 @@ export class MapsRegion {
 
   /** Descriptor fields, checked: the guest can write anywhere in its memory, this region included. */
   info(desc: number): MapInfo {
+    const c = this.check(desc);
+    if (c.problem !== undefined) {
+      throw new WasmxdpError('E_MAP', `map '${c.info.name}': its descriptor at 0x${desc.toString(16)} is corrupt (${c.problem}); the guest wrote over the maps region: deploy with --reset-maps or roll back to recreate it (its contents are lost)`);
+    }
+    return c.info;
+  }
+
+  /** The descriptor's fields and, when they cannot be trusted, why. */
+  check(desc: number): { info: MapInfo; problem?: string } {
     const dv = this.dv;
     const u8 = this.u8;
     const kind = dv.getUint32(desc + D_KIND, true) as MapKind;
@@ -235,41 +283,77 @@ export class MapsRegion {
       count: dv.getUint32(desc + D_COUNT, true),
       generation: dv.getUint32(desc + D_GENERATION, true),
     };
-    const problem = shapeProblem(info);
-    const geo = problem ? undefined : geometry(info);
-    const ok = geo !== undefined
-      && info.base >= MAPS_OFFSET + BODIES_OFFSET && info.base + info.byteSize <= MAPS_OFFSET + MAPS_SIZE
+    const shape = shapeProblem(info);
+    if (shape) return { info, problem: shape };
+    if (end === desc + D_NAME) return { info, problem: 'empty name' };
+    const geo = geometry(info);
+    const ok = info.base >= MAPS_OFFSET + BODIES_OFFSET && info.base + info.byteSize <= MAPS_OFFSET + MAPS_SIZE
       && geo.byteSize <= info.byteSize
       && dv.getUint32(desc + D_SLOT_COUNT, true) === geo.slotCount
       && dv.getUint32(desc + D_SLOT_SIZE, true) === geo.slotSize
       && dv.getUint32(desc + D_VALUE_OFFSET, true) === geo.valueOffset
       && info.count <= info.maxEntries
       && dv.getUint32(desc + D_TOMBSTONES, true) <= geo.slotCount;
-    if (!ok) {
-      throw new WasmxdpError('E_MAP', `map '${name}': its descriptor at 0x${desc.toString(16)} is corrupt (${problem ?? 'fields out of range'}); the guest wrote over the maps region: redeploy with reset`);
+    return ok ? { info } : { info, problem: 'fields out of range' };
+  }
+
+  /** Every directory entry in use, corrupt ones included (with the reason). */
+  scan(): { info: MapInfo; problem?: string }[] {
+    const out: { info: MapInfo; problem?: string }[] = [];
+    for (let i = 0; i < DIR_CAPACITY; i++) {
+      const d = this.descAt(i);
+      if (this.dv.getUint32(d + D_KIND, true) !== MapKind.FREE) out.push(this.check(d));
     }
-    return info;
+    return out;
+  }
+
+  /** A copy of the whole region, for restore() when a swap that changed maps does not happen. */
+  snapshot(): Uint8Array {
+    return this.u8.slice(MAPS_OFFSET, MAPS_OFFSET + MAPS_SIZE);
+  }
+
+  restore(copy: Uint8Array): void {
+    this.u8.set(copy, MAPS_OFFSET);
+  }
+
+  /**
+   * Rewrites the header fields a guest may have overwritten (magic, version,
+   * capacity, size, counter slots, map count), keeping the maps.
+   */
+  repairHeader(): void {
+    const dv = this.dv;
+    dv.setUint32(MAPS_OFFSET + R_MAGIC, MAPS_MAGIC, true);
+    dv.setUint32(MAPS_OFFSET + R_VERSION, MAPS_LAYOUT_VERSION, true);
+    dv.setUint32(MAPS_OFFSET + R_DIR_CAPACITY, DIR_CAPACITY, true);
+    dv.setUint32(MAPS_OFFSET + R_SIZE, MAPS_SIZE, true);
+    dv.setUint32(MAPS_OFFSET + R_COUNTER_SLOTS, COUNTER_SLOTS, true);
+    dv.setUint32(MAPS_OFFSET + R_MAP_COUNT, this.scan().length, true);
   }
 
   /**
    * Removes a map from the directory, so that the next declare of its name
-   * starts empty (a deploy that changes a map's shape). Its body is not
-   * reused: an instance still holding its address writes into bytes nobody
-   * else owns. False when there was no such map.
+   * starts empty; its body becomes free space. False when there was no such
+   * map. Only the control plane calls it, during a swap (the instance that
+   * could still use the map is being replaced).
    */
   remove(name: string): boolean {
-    const m = this.find(name);
-    if (!m) return false;
-    const dv = this.dv;
-    // Keep the generation: entries never used are taken first, so a
-    // rolled-back instance still holding this descriptor is unlikely to
-    // update another map's counts through it.
-    const gen = dv.getUint32(m.desc + D_GENERATION, true);
-    this.u8.fill(0, m.desc, m.desc + DESC_SIZE);
-    dv.setUint32(m.desc + D_GENERATION, gen, true);
-    dv.setUint32(MAPS_OFFSET + R_MAP_COUNT, dv.getUint32(MAPS_OFFSET + R_MAP_COUNT, true) - 1, true);
-    this.bump(R_GENERATION);
+    const b = utf8.encode(name);
+    const d = b.length >= 1 && b.length <= NAME_MAX ? this.findDesc(b) : 0;
+    if (d === 0) return false;
+    this.removeDesc(d);
     return true;
+  }
+
+  /** Frees a directory entry, sound or corrupt. */
+  removeDesc(desc: number): void {
+    const dv = this.dv;
+    // Keep the generation: entries never used are taken first, so a stale
+    // descriptor address is unlikely to name another map soon.
+    const gen = dv.getUint32(desc + D_GENERATION, true) || 1;
+    this.u8.fill(0, desc, desc + DESC_SIZE);
+    dv.setUint32(desc + D_GENERATION, gen, true);
+    dv.setUint32(MAPS_OFFSET + R_MAP_COUNT, Math.max(0, dv.getUint32(MAPS_OFFSET + R_MAP_COUNT, true) - 1), true);
+    this.bump(R_GENERATION);
   }
 
   list(): MapInfo[] {

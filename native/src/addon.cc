@@ -10,6 +10,7 @@
 #include <vector>
 #include <memory>
 
+#include "peercred.h"
 #include "sys_error.h"
 #include "xsk_set.h"
 
@@ -369,6 +370,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   t.Set("flagDport", WX_RF_DPORT);
   t.Set("statFields", WX_TENANT_STAT_FIELDS);
   exports.Set("tenantLimits", t);
+  InitPeerCredentials(env, exports);
   return exports;
 }
 

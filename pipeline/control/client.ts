@@ -2,13 +2,27 @@
 // CLI commands and the tests use it; an error response becomes a
 // WasmxdpError with the daemon's code and message.
 
+import fs from 'node:fs';
 import net from 'node:net';
-import { WasmxdpError, ErrorCode } from '../../host/errors.js';
+import { WasmxdpError, ErrorCode, isWasmxdpError } from '../../host/errors.js';
+import { socketPeer } from '../../native/peercred.js';
 import {
   CommandName, decodeBody, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT, encodeFrame, FrameDecoder, PROTOCOL_VERSION, Response,
 } from './protocol.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a deploy or rollback may take once its swap has begun: each
+ * worker answers a swap within its request timeout (10 s), and a refused
+ * swap is undone the same way. The client waits its deadline plus this for
+ * the daemon's answer, so the answer it prints is what happened.
+ */
+export const SWAP_GRACE_MS = 25_000;
+export const DEFAULT_DEPLOY_DEADLINE_MS = 60_000;
+
+/** Commands that change a port: a client timeout does not say whether they happened. */
+const CHANGES = new Set<CommandName>(['deploy', 'rollback', 'map.set', 'map.delete']);
 
 export class ControlClient {
   private readonly decoder = new FrameDecoder(DEFAULT_MAX_MESSAGE_BYTES);
@@ -38,7 +52,16 @@ export class ControlClient {
   static connect(path: string, tenant = DEFAULT_TENANT): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const sock = net.connect(path);
-      sock.once('connect', () => resolve(new ControlClient(sock, path, tenant)));
+      sock.once('connect', () => {
+        try {
+          checkServer(sock, path);
+        } catch (e) {
+          sock.destroy();
+          reject(e);
+          return;
+        }
+        resolve(new ControlClient(sock, path, tenant));
+      });
       sock.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
           reject(new WasmxdpError('E_IO', `no wasmxdp daemon at ${path}: start one with wasmxdp serve --config <pipeline.json> (or give --socket / WASMXDP_SOCKET)`));
@@ -59,7 +82,10 @@ export class ControlClient {
     const r = await new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new WasmxdpError('E_IO', `the daemon at ${this.path} did not answer '${cmd}' within ${timeoutMs} ms`));
+        const outcome = CHANGES.has(cmd)
+          ? `; it may still complete or fail: 'wasmxdp status' shows the version each port runs (and 'wasmxdp map get' a map's contents)`
+          : '';
+        reject(new WasmxdpError('E_TIMEOUT', `the daemon at ${this.path} did not answer '${cmd}' within ${timeoutMs} ms${outcome}`));
       }, timeoutMs);
       this.waiting.set(id, {
         resolve: (x) => { clearTimeout(timer); resolve(x); },
@@ -88,4 +114,37 @@ export async function requestOnce(path: string, cmd: CommandName, args: Record<s
   } finally {
     c.close();
   }
+}
+
+/**
+ * Refuses a server that is neither root nor this user: anyone else listening
+ * on the path (a squatter in a directory they can write) would receive our
+ * modules and could answer anything.
+ */
+function checkServer(sock: net.Socket, path: string): void {
+  const me = process.getuid?.() ?? 0;
+  let uid: number;
+  let who: string;
+  try {
+    const peer = socketPeer(sock);
+    uid = peer.uid;
+    who = `pid ${peer.pid}, uid ${peer.uid}`;
+  } catch (e) {
+    if (!isWasmxdpError(e) || e.code !== 'E_NATIVE_UNAVAILABLE') throw e;
+    // Without the addon, the socket file's owner is the next best witness.
+    uid = fs.statSync(path).uid;
+    who = `socket file owned by uid ${uid}`;
+  }
+  if (uid !== 0 && uid !== me) {
+    throw new WasmxdpError('E_PERMISSION', `refusing to talk to ${path}: the process listening there is not root or you (${who}); someone may have put a socket in the daemon's place. Use a socket in a directory only root can write (e.g. /run/wasmxdp/) and check who created this one`);
+  }
+}
+
+/**
+ * A deploy or rollback: the daemon abandons it (E_TIMEOUT, nothing changed)
+ * if its swap cannot begin within deadlineMs, and the client waits long
+ * enough after that for the answer.
+ */
+export function requestChange(path: string, cmd: 'deploy' | 'rollback', args: Record<string, unknown>, deadlineMs = DEFAULT_DEPLOY_DEADLINE_MS): Promise<unknown> {
+  return requestOnce(path, cmd, { ...args, deadlineMs }, deadlineMs + SWAP_GRACE_MS);
 }

@@ -11,6 +11,7 @@ import { MAX_FUEL } from '../../host/fuel.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
 import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
+import { CONTROL_LIMIT_DEFAULTS } from './server.js';
 
 export interface ProgramConfig {
   /** Absolute path of a .ts handler, an example directory or a .wasm. */
@@ -37,11 +38,22 @@ export interface PipelineConfig {
   socket?: string;
   readTimeoutMs: number;
   maxMessageBytes: number;
+  /** Control socket bounds (docs/control-plane.md, threat model). */
+  maxConnections: number;
+  messageDeadlineMs: number;
+  idleTimeoutMs: number;
+  maxBufferedBytes: number;
+  /** Versions kept per port, the running one included: rollback reaches historyDepth - 1 back. */
+  historyDepth: number;
+  /** A deploy or rollback that has not started swapping this long after it arrived is abandoned. */
+  deployDeadlineMs: number;
   ports: PortConfig[];
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
-export const DEFAULT_READ_TIMEOUT_MS = 5000;
+export const DEFAULT_READ_TIMEOUT_MS = CONTROL_LIMIT_DEFAULTS.readTimeoutMs;
+export const DEFAULT_HISTORY_DEPTH = 3;
+export const DEFAULT_DEPLOY_DEADLINE_MS = 60_000;
 const MAX_FUEL_PER_PACKET = Math.floor(MAX_FUEL / BATCH_CAPACITY);
 
 type Obj = Record<string, unknown>;
@@ -149,7 +161,7 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'maxConnections', 'messageDeadlineMs', 'idleTimeoutMs', 'maxBufferedBytes', 'historyDepth', 'deployDeadlineMs', 'ports']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -166,6 +178,12 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     socket: string(o, 'socket', '', false),
     readTimeoutMs: int(o, 'readTimeoutMs', '', 10, 600_000) ?? DEFAULT_READ_TIMEOUT_MS,
     maxMessageBytes: int(o, 'maxMessageBytes', '', 1024, 64 * 1024 * 1024) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxConnections: int(o, 'maxConnections', '', 1, 4096) ?? CONTROL_LIMIT_DEFAULTS.maxConnections,
+    messageDeadlineMs: int(o, 'messageDeadlineMs', '', 10, 600_000) ?? CONTROL_LIMIT_DEFAULTS.messageDeadlineMs,
+    idleTimeoutMs: int(o, 'idleTimeoutMs', '', 10, 86_400_000) ?? CONTROL_LIMIT_DEFAULTS.idleTimeoutMs,
+    maxBufferedBytes: int(o, 'maxBufferedBytes', '', 1024, 4 * 1024 * 1024 * 1024) ?? CONTROL_LIMIT_DEFAULTS.maxBufferedBytes,
+    historyDepth: int(o, 'historyDepth', '', 1, 64) ?? DEFAULT_HISTORY_DEPTH,
+    deployDeadlineMs: int(o, 'deployDeadlineMs', '', 100, 3_600_000) ?? DEFAULT_DEPLOY_DEADLINE_MS,
     ports,
   };
 }

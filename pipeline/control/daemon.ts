@@ -9,22 +9,25 @@ import type { MapOpName } from '../live/control-messages.js';
 import type { PipelineConfig } from './config.js';
 import type { Request } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
-import { PortRuntime } from './port-runtime.js';
+import { DEFAULT_PORT_POLICY, PortPolicy, PortRuntime } from './port-runtime.js';
+import type { Connection } from './server.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
   private readonly started = Date.now();
+  /** The control socket's figures (connections, buffered bytes, limits), shown by status. */
+  controlFigures: (() => unknown) | null = null;
 
-  private constructor(private readonly log: (l: string) => void) {}
+  private constructor(private readonly log: (l: string) => void, private readonly policy: PortPolicy) {}
 
   /** Attaches every port of the config; on a failure, detaches the ones already attached. */
-  static async start(config: Pick<PipelineConfig, 'ports'>, log: (l: string) => void = () => {}): Promise<Daemon> {
-    const d = new Daemon(log);
+  static async start(config: Pick<PipelineConfig, 'ports'> & Partial<PortPolicy>, log: (l: string) => void = () => {}): Promise<Daemon> {
+    const d = new Daemon(log, { historyDepth: config.historyDepth ?? DEFAULT_PORT_POLICY.historyDepth, deployDeadlineMs: config.deployDeadlineMs ?? DEFAULT_PORT_POLICY.deployDeadlineMs });
     try {
       for (const [i, pc] of config.ports.entries()) {
         try {
           const program = await loadProgramBytes(pc.program.path);
-          d.ports.set(pc.name, await PortRuntime.start(pc, program, log));
+          d.ports.set(pc.name, await PortRuntime.start(pc, program, log, d.policy));
           log(`port ${pc.name}: ${program.name} attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
         } catch (e) {
           // Name the config entry: the user fixes the config, not the code.
@@ -60,14 +63,21 @@ export class Daemon {
     return [...this.ports.values()].filter((p) => p.owner === tenant);
   }
 
-  /** The control socket's handler. */
-  async handle(req: Request): Promise<unknown> {
+  /**
+   * The control socket's handler. `conn` says who asks (conn.peer: SO_PEERCRED);
+   * the server has already refused peers that are neither root nor our uid.
+   */
+  async handle(req: Request, conn?: Connection): Promise<unknown> {
+    void conn;
     const a = req.args;
     switch (req.cmd) {
       case 'ping':
         return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started };
       case 'status':
-        return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant, ports: this.mine(req.tenant).map((p) => p.status()) };
+        return {
+          protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant,
+          historyDepth: this.policy.historyDepth, control: this.controlFigures?.() ?? null, ports: this.mine(req.tenant).map((p) => p.status()),
+        };
       case 'stats': {
         const ports = a.port === undefined ? this.mine(req.tenant) : [this.port(req)];
         return { ports: await Promise.all(ports.map((p) => p.stats())) };
@@ -78,14 +88,22 @@ export class Daemon {
         if (!prog || typeof prog.name !== 'string' || !(prog.bytes instanceof Uint8Array)) {
           throw new WasmxdpError('E_USAGE', 'deploy: args.program must be { name: string, bytes: binary wasm module }');
         }
-        return p.deploy({ name: prog.name, bytes: new Uint8Array(prog.bytes) }, a.resetMaps === true);
+        return p.deploy({ name: prog.name, bytes: new Uint8Array(prog.bytes) }, a.resetMaps === true, this.deadline(a));
       }
       case 'rollback':
-        return this.port(req).rollback();
+        return this.port(req).rollback(this.deadline(a));
       case 'map.list': case 'map.get': case 'map.set': case 'map.delete': case 'map.dump':
         return this.mapOp(req, req.cmd.slice(4) as MapOpName);
     }
     throw new WasmxdpError('E_PROTOCOL', `unknown command '${req.cmd as string}'`);
+  }
+
+  /** The client's deadline (args.deadlineMs: how long it waits for the swap to begin), capped by the config's. */
+  private deadline(a: Record<string, unknown>): number {
+    const d = a.deadlineMs;
+    if (d === undefined) return this.policy.deployDeadlineMs;
+    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) throw new WasmxdpError('E_USAGE', 'args.deadlineMs must be a positive number of milliseconds');
+    return Math.min(d, this.policy.deployDeadlineMs);
   }
 
   private async mapOp(req: Request, op: MapOpName): Promise<unknown> {

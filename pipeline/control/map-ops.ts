@@ -22,6 +22,8 @@ export interface MapSummary {
   /** Live entries (hash kinds), max entries (array, counters). */
   count: number;
   generation: number;
+  /** Set when the guest overwrote the descriptor: why it cannot be used (reset or roll back to recreate the map). */
+  corrupt?: string;
 }
 
 export interface MapEntry {
@@ -98,7 +100,8 @@ function stringify(f: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function applyMapOp(region: MapsRegion, req: MapOpRequest): unknown {
-  if (req.op === 'list') return region.list().map(summary);
+  // A corrupt descriptor is listed as such rather than failing the listing: the user has to see it to fix it.
+  if (req.op === 'list') return region.scan().map((c) => (c.problem === undefined ? summary(c.info) : { ...summary(c.info), corrupt: c.problem }));
   if (!req.map) throw new WasmxdpError('E_MAP', 'give a map name');
   const m = region.get(req.map);
   const info = m.info;

@@ -1,7 +1,10 @@
 // One port of the daemon: its live pipeline (a worker per queue), the
 // versions deployed on it, and the deploy / rollback / health bookkeeping.
-// Every change to a port is serialised (one at a time); the swap itself
-// happens in the workers, at a batch boundary (worker-control.ts).
+// Every change to a port is serialised (one at a time; a deploy or rollback
+// asked for while another runs is refused with E_BUSY); the swap itself
+// happens in the workers, at a batch boundary (worker-control.ts). Only the
+// last historyDepth versions keep their compiled module (what rollback
+// needs); older ones are released, and so are the maps no kept version declares.
 
 import crypto from 'node:crypto';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
@@ -31,12 +34,23 @@ export interface VersionRecord {
   note: string | null;
   /** Maps reset when it was deployed. */
   resetMaps: string[];
+  /** Maps released when it was deployed (no kept version declares them, or --reset-maps). */
+  releasedMaps: string[];
   maps: MapShapeSpec[];
+  /** Its compiled module is kept: rollback can return to it. */
+  kept: boolean;
 }
 
-interface SwapResult { version: number; instantiateUs: number; resetMaps: string[] }
+interface SwapResult { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps?: string[] }
 
-interface Deployed { record: VersionRecord; loaded: LoadedModule }
+/** `loaded` is dropped once the version leaves the rollback history. */
+interface Deployed { record: VersionRecord; loaded?: LoadedModule }
+
+/** Records (metadata only) of versions shown by status, kept or not. */
+const RECORDS_SHOWN = 32;
+
+export interface PortPolicy { historyDepth: number; deployDeadlineMs: number }
+export const DEFAULT_PORT_POLICY: PortPolicy = { historyDepth: 3, deployDeadlineMs: 60_000 };
 
 export class PortRuntime {
   private readonly deployed = new Map<number, Deployed>();
@@ -46,8 +60,10 @@ export class PortRuntime {
   private busy: Promise<unknown> = Promise.resolve();
   private readonly healthy = new Map<number, Set<number>>();
   private latest = new Map<number, WorkerStats>();
+  /** The deploy or rollback running now (a second one is refused, not queued). */
+  private changing: { what: string; since: number } | null = null;
 
-  private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
+  private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void, private readonly policy: PortPolicy) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
     pipeline.onFailure = (e) => this.log(`port ${this.name}: ERROR: ${e.message}`);
   }
@@ -71,16 +87,16 @@ export class PortRuntime {
     }
   }
 
-  static async start(config: PortConfig, program: ProgramBytes, log: (l: string) => void): Promise<PortRuntime> {
+  static async start(config: PortConfig, program: ProgramBytes, log: (l: string) => void, policy: PortPolicy = DEFAULT_PORT_POLICY): Promise<PortRuntime> {
     let rt: PortRuntime | null = null;
     const pipeline = await LivePipeline.start(program, {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize,
       program: defined({ heapPages: config.program.heapPages, fuelPerPacket: config.program.fuelPerPacket, failVerdict: config.program.failVerdict, metering: config.program.metering }),
     }, (queue, s) => { rt?.latest.set(queue, s); });
-    rt = new PortRuntime(config, pipeline, log);
+    rt = new PortRuntime(config, pipeline, log, policy);
     try {
       const { loaded, maps } = rt.load(program);
-      rt.add(program, loaded, maps, [], 'unchecked');
+      rt.add(program, loaded, maps, [], [], 'unchecked');
     } catch (e) {
       await pipeline.stop();
       throw e;
@@ -88,17 +104,57 @@ export class PortRuntime {
     return rt;
   }
 
-  private add(program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[], resetMaps: string[], health: VersionRecord['health']): VersionRecord {
+  private add(program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[], resetMaps: string[], releasedMaps: string[], health: VersionRecord['health']): VersionRecord {
     const record: VersionRecord = {
       version: this.nextVersion++, name: program.name, sha256: crypto.createHash('sha256').update(program.bytes).digest('hex'),
-      size: program.bytes.length, deployedAt: new Date().toISOString(), state: 'active', health, note: null, resetMaps, maps,
+      size: program.bytes.length, deployedAt: new Date().toISOString(), state: 'active', health, note: null, resetMaps, releasedMaps, maps, kept: true,
     };
     const prev = this.current;
     if (prev) prev.state = 'previous';
     for (const d of this.deployed.values()) if (d.record.state === 'previous' && d.record !== prev) d.record.state = 'retired';
     this.deployed.set(record.version, { record, loaded });
     this.chain.push(record.version);
+    this.prune();
     return record;
+  }
+
+  /**
+   * Keeps the compiled modules of the last historyDepth versions of the
+   * rollback chain and releases every other one; forgets the records of
+   * old versions beyond what status shows.
+   */
+  private prune(): void {
+    while (this.chain.length > this.policy.historyDepth) {
+      const d = this.deployed.get(this.chain.shift()!)!;
+      if (d.record.state === 'previous') d.record.state = 'retired';
+      d.record.note ??= `released: older than the last ${this.policy.historyDepth} versions (historyDepth)`;
+    }
+    const inChain = new Set(this.chain);
+    for (const [v, d] of this.deployed) {
+      if (!inChain.has(v) && d.loaded) { d.loaded = undefined; d.record.kept = false; }
+    }
+    const versions = [...this.deployed.keys()].sort((a, b) => a - b);
+    for (const v of versions.slice(0, Math.max(0, versions.length - RECORDS_SHOWN))) {
+      if (!inChain.has(v)) { this.deployed.delete(v); this.healthy.delete(v); }
+    }
+  }
+
+  /** Map names declared by these versions. */
+  private keptMaps(chain: number[]): string[] {
+    return [...new Set(chain.flatMap((v) => this.deployed.get(v)!.record.maps.map((m) => m.name)))];
+  }
+
+  /** Refuses a second deploy or rollback while one runs: the first one's client gets the outcome. */
+  private async changeAlone<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.changing) {
+      throw new WasmxdpError('E_BUSY', `port ${this.name}: a ${this.changing.what} is in progress (for ${Date.now() - this.changing.since} ms); wait for it to finish ('wasmxdp status' shows the version each port runs), then try again`);
+    }
+    this.changing = { what, since: Date.now() };
+    try {
+      return await this.exclusive(fn);
+    } finally {
+      this.changing = null;
+    }
   }
 
   get current(): VersionRecord | undefined {
@@ -113,29 +169,58 @@ export class PortRuntime {
     return run;
   }
 
-  deploy(program: ProgramBytes, resetMaps: boolean): Promise<unknown> {
-    return this.exclusive(async () => {
+  /**
+   * Deploys `program`. `deadlineMs`: if the swap cannot begin that long after
+   * the request arrived (validation, or waiting for an automatic rollback),
+   * the deploy is abandoned with E_TIMEOUT and nothing changes; once the
+   * swap has begun it finishes (each worker answers within its request
+   * timeout) and the answer says what happened.
+   */
+  deploy(program: ProgramBytes, resetMaps: boolean, deadlineMs = this.policy.deployDeadlineMs): Promise<unknown> {
+    const t0 = Date.now();
+    return this.changeAlone(`deploy of ${program.name}`, async () => {
+      this.checkDeadline('deploy', program.name, t0, deadlineMs);
       const { loaded, maps } = this.load(program);
+      this.checkDeadline('deploy', program.name, t0, deadlineMs);
       const version = this.nextVersion;
-      const results = await this.swapAll({ version, name: program.name, module: loaded.module, maps, resetMaps, health: this.config.program.health, reason: 'deploy' });
+      // Maps of the versions still reachable by rollback once this one is added; --reset-maps keeps only the new version's.
+      const olderKept = this.policy.historyDepth > 1 ? this.chain.slice(-(this.policy.historyDepth - 1)) : [];
+      const keepMaps = resetMaps ? [] : this.keptMaps(olderKept);
+      const results = await this.swapAll({ version, name: program.name, module: loaded.module, maps, resetMaps, keepMaps, health: this.config.program.health, reason: 'deploy' });
       const reset = [...new Set(results.flatMap((r) => r.resetMaps))];
-      const rec = this.add(program, loaded, maps, reset, 'probation');
+      const released = [...new Set(results.flatMap((r) => r.releasedMaps ?? []))];
+      const rec = this.add(program, loaded, maps, reset, released, 'probation');
       this.healthy.set(rec.version, new Set());
-      this.log(`port ${this.name}: deployed v${rec.version} (${rec.name})${reset.length ? `, maps reset: ${reset.join(', ')}` : ''}`);
-      return { port: this.name, owner: this.owner, version: rec.version, name: rec.name, sha256: rec.sha256, health: rec.health, resetMaps: reset, instantiateUs: results.map((r) => r.instantiateUs) };
+      this.log(`port ${this.name}: deployed v${rec.version} (${rec.name})${reset.length ? `, maps reset: ${reset.join(', ')}` : ''}${released.length ? `, maps released: ${released.join(', ')}` : ''}`);
+      return { port: this.name, owner: this.owner, version: rec.version, name: rec.name, sha256: rec.sha256, health: rec.health, resetMaps: reset, releasedMaps: released, instantiateUs: results.map((r) => r.instantiateUs) };
     });
   }
 
-  rollback(): Promise<unknown> {
-    return this.exclusive(async () => {
-      if (this.chain.length < 2) throw new WasmxdpError('E_DEPLOY', `port ${this.name}: no previous version to roll back to (v${this.current?.version} is the first)`);
+  private checkDeadline(what: string, name: string, t0: number, deadlineMs: number): void {
+    const took = Date.now() - t0;
+    if (took > deadlineMs) {
+      throw new WasmxdpError('E_TIMEOUT', `port ${this.name}: ${what} of ${name} abandoned: it could not begin swapping within its deadline of ${deadlineMs} ms (${took} ms passed); nothing changed`);
+    }
+  }
+
+  rollback(deadlineMs = this.policy.deployDeadlineMs): Promise<unknown> {
+    const t0 = Date.now();
+    return this.changeAlone('rollback', async () => {
+      this.checkDeadline('rollback', `v${this.current?.version}`, t0, deadlineMs);
+      if (this.chain.length < 2) {
+        const older = [...this.deployed.values()].some((d) => d.record.version < (this.current?.version ?? 0) && d.record.state !== 'rolled-back');
+        throw new WasmxdpError('E_DEPLOY', older
+          ? `port ${this.name}: no older version is kept to roll back to: the port keeps its last ${this.policy.historyDepth} version(s) (historyDepth in the config) and v${this.current?.version} is the oldest left; deploy the version you want again`
+          : `port ${this.name}: no previous version to roll back to (v${this.current?.version} is the first)`);
+      }
       const from = this.deployed.get(this.chain[this.chain.length - 1])!;
       const to = this.deployed.get(this.chain[this.chain.length - 2])!;
-      // The previous version's maps get their shapes back; that is what it was running with.
-      await this.swapAll({ version: to.record.version, name: to.record.name, module: to.loaded.module, maps: to.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      // The previous version's maps get their shapes back (corrupt ones are recreated); maps only newer versions used are released.
+      await this.swapAll({ version: to.record.version, name: to.record.name, module: to.loaded!.module, maps: to.record.maps, resetMaps: true, keepMaps: this.keptMaps(this.chain.slice(0, -1)), health: null, reason: 'rollback' });
       this.chain.pop();
       this.retire(from.record, 'rolled back by request');
       to.record.state = 'active';
+      this.prune();
       this.log(`port ${this.name}: rolled back from v${from.record.version} to v${to.record.version}`);
       return { port: this.name, owner: this.owner, version: to.record.version, name: to.record.name, from: from.record.version };
     });
@@ -161,7 +246,7 @@ export class PortRuntime {
       const cur = this.current ? this.deployed.get(this.current.version) : undefined;
       if (cur) {
         await Promise.allSettled(this.pipeline.queues.map((q, i) => settled[i].status === 'fulfilled'
-          ? this.pipeline.requestQueue(q, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' })
+          ? this.pipeline.requestQueue(q, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded!.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' })
           : Promise.resolve()));
       }
       throw failed.reason;
@@ -193,6 +278,7 @@ export class PortRuntime {
         this.chain.splice(at, 1);
         d.record.state = 'rolled-back';
         d.record.note = e.reason ?? 'failed its health check';
+        this.prune();
         return;
       }
       this.chain.pop();
@@ -204,9 +290,10 @@ export class PortRuntime {
       if (to) {
         const figures = await this.pipeline.request({ type: 'figures' }).catch(() => []) as WorkerStats[];
         await Promise.allSettled(this.pipeline.queues.map((q, i) => figures[i]?.control?.version === e.version
-          ? this.pipeline.requestQueue(q, { type: 'swap', version: to.record.version, name: to.record.name, module: to.loaded.module, maps: to.record.maps, resetMaps: true, health: null, reason: 'rollback' })
+          ? this.pipeline.requestQueue(q, { type: 'swap', version: to.record.version, name: to.record.name, module: to.loaded!.module, maps: to.record.maps, resetMaps: true, health: null, reason: 'rollback' })
           : Promise.resolve()));
       }
+      this.prune();
     });
   }
 
@@ -241,6 +328,8 @@ export class PortRuntime {
       quarantined: latest.some((s) => s?.program.quarantined === true),
       programStatus: latest.map((s) => s?.program.status ?? 'starting'),
       lastRollback: control.map((c) => c?.lastRollback).find((x) => x) ?? [...this.deployed.values()].map((d) => d.record).filter((r) => r.health === 'failed').map((r) => r.note).pop() ?? null,
+      historyDepth: this.policy.historyDepth,
+      deploying: this.changing ? { what: this.changing.what, forMs: Date.now() - this.changing.since } : null,
       versions: [...this.deployed.values()].map((d) => ({ ...d.record, owner: this.owner, maps: d.record.maps.map((m) => ({ ...m, owner: this.owner })) })),
       swapPauses: pauseSummary(control.flatMap((c) => c?.swaps ?? [])),
     };

@@ -60,26 +60,67 @@ export function decodeBody(body: Buffer): unknown {
  * limit throws (the stream cannot be resynchronised: close the connection).
  */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  // Chunks as received, joined only when a message is complete: a message
+  // arriving in many pieces is copied once, not once per piece.
+  private chunks: Buffer[] = [];
+  private held = 0;
+  /** Body length of the message being received, once its prefix is in. */
+  private need = -1;
 
   constructor(private readonly maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
 
   /** Bytes of an unfinished message held. */
-  get pending(): number { return this.buf.length; }
+  get pending(): number { return this.held; }
+
+  /** Drops whatever is held (the connection closed). */
+  clear(): void {
+    this.chunks = [];
+    this.held = 0;
+    this.need = -1;
+  }
 
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (chunk.length) { this.chunks.push(chunk); this.held += chunk.length; }
     const out: Buffer[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (len > this.maxBytes) {
-        throw new WasmxdpError('E_PROTOCOL', `message length ${len} exceeds the limit of ${this.maxBytes} bytes`);
+    for (;;) {
+      if (this.need < 0) {
+        if (this.held < 4) break;
+        const len = this.take(4).readUInt32BE(0);
+        this.held += 4; // still counted until the body is taken
+        if (len > this.maxBytes) {
+          this.clear();
+          throw new WasmxdpError('E_PROTOCOL', `message length ${len} exceeds the limit of ${this.maxBytes} bytes`);
+        }
+        this.need = len;
       }
-      if (this.buf.length < 4 + len) break;
-      out.push(this.buf.subarray(4, 4 + len));
-      this.buf = this.buf.subarray(4 + len);
+      if (this.held - 4 < this.need) break;
+      out.push(this.take(this.need));
+      this.held -= 4;
+      this.need = -1;
     }
     return out;
+  }
+
+  /** The next n bytes, removed from the chunks. */
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    this.held -= n;
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      const b = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift(); else this.chunks[0] = first.subarray(n);
+      return b;
+    }
+    const b = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - at);
+      c.copy(b, at, 0, k);
+      at += k;
+      if (k === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(k);
+    }
+    return b;
   }
 }
 

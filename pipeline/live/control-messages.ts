@@ -28,8 +28,17 @@ export interface SwapRequest {
   module: WebAssembly.Module;
   /** Maps the new version declares (learned by a probe instantiation off the data path). */
   maps: MapShapeSpec[];
-  /** Reset maps whose shape differs instead of refusing the swap. */
+  /**
+   * Reset maps whose shape differs (or whose descriptor is corrupt) instead
+   * of refusing the swap; corrupt maps the new version does not declare are
+   * released.
+   */
   resetMaps: boolean;
+  /**
+   * Maps to keep besides `maps` (those of the versions a rollback may return
+   * to); every other map is released and its space reused. Absent: keep all.
+   */
+  keepMaps?: string[];
   /** null: no probation (a rollback). */
   health: HealthPolicy | null;
   reason: 'deploy' | 'rollback';

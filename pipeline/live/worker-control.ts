@@ -116,22 +116,35 @@ export class WorkerControl {
     this.mark = { packets: s.packets, traps: s.traps, verdicts: Float64Array.from(s.verdicts) };
   }
 
-  private swap(req: SwapRequest): { version: number; instantiateUs: number; resetMaps: string[] } {
+  private swap(req: SwapRequest): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
     const t0 = performance.now();
     const region = MapsRegion.of(this.sandbox.memory);
     const conflicts = req.maps.filter((m) => differs(region, m));
     if (conflicts.length && !req.resetMaps) {
       throw new WasmxdpError('E_DEPLOY', `${req.name}: ${conflicts.map((m) => describeConflict(region, m)).join('; ')}; deploy with --reset-maps to reset ${conflicts.length > 1 ? 'them' : 'it'} (contents are lost)`);
     }
+    // Maps nobody can come back to are released (their directory entries and
+    // space are reused); with reset, so are corrupt ones the new version does not declare.
+    const wanted = new Set(req.maps.map((m) => m.name));
+    const keep = req.keepMaps ? new Set([...req.keepMaps, ...wanted]) : null;
+    const release = region.scan().filter((e) => !wanted.has(e.info.name) && ((keep !== null && !keep.has(e.info.name)) || (req.resetMaps && e.problem !== undefined)));
     const previous = this.current;
-    const restore = this.resetMaps(region, conflicts);
+    // What the running instance knows of its maps (bodies included), to put back if the new version does not start.
+    const saved = conflicts.length || release.length ? region.snapshot() : null;
+    for (const e of release) region.removeDesc(e.info.desc);
+    if (saved) region.repairHeader();
+    this.resetMaps(region, conflicts);
     const t1 = performance.now();
     try {
       this.sandbox.redeploy(req.module);
     } catch (e) {
-      // The old instance still runs; give it back the shapes it declared.
-      this.resetMaps(region, restore);
-      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${(e as Error).message}`);
+      // The old instance still runs, with the addresses it declared: give it its region back byte for byte.
+      if (saved) region.restore(saved);
+      const msg = (e as Error).message;
+      const full = !req.resetMaps && /(region|directory) (or directory )?is full|no room in the maps region/.test(msg)
+        ? '; the maps of the versions kept for rollback take room too: deploy with --reset-maps to release them (or lower historyDepth)'
+        : '';
+      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${msg}${full}`);
     }
     const t2 = performance.now();
     this.closeVersion();
@@ -139,18 +152,12 @@ export class WorkerControl {
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
     this.record(previous.version, req.version, req.reason, t0, t1, t2);
-    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name) };
+    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.info.name) };
   }
 
-  /** Resets the given maps to the given shapes; returns the shapes they had. */
-  private resetMaps(region: MapsRegion, shapes: MapShapeSpec[]): MapShapeSpec[] {
-    const before: MapShapeSpec[] = [];
-    for (const m of shapes) {
-      const had = region.find(m.name)?.info;
-      if (had) before.push({ name: m.name, kind: had.kindName as MapShapeSpec['kind'], keySize: had.keySize, valueSize: had.valueSize, maxEntries: had.maxEntries });
-      region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
-    }
-    return before;
+  /** Resets the given maps to the given shapes (a corrupt one is recreated). */
+  private resetMaps(region: MapsRegion, shapes: MapShapeSpec[]): void {
+    for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
   private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
@@ -205,13 +212,17 @@ export class WorkerControl {
   }
 }
 
+/** The map exists with another shape, or its descriptor is corrupt. */
 function differs(region: MapsRegion, m: MapShapeSpec): boolean {
-  const i = region.find(m.name)?.info;
-  return i !== undefined && (i.kindName !== m.kind || i.keySize !== m.keySize || i.valueSize !== m.valueSize || i.maxEntries !== m.maxEntries);
+  const h = region.find(m.name);
+  if (!h) return false;
+  const { info: i, problem } = region.check(h.desc);
+  return problem !== undefined || i.kindName !== m.kind || i.keySize !== m.keySize || i.valueSize !== m.valueSize || i.maxEntries !== m.maxEntries;
 }
 
 function describeConflict(region: MapsRegion, m: MapShapeSpec): string {
-  const i = region.find(m.name)!.info;
+  const { info: i, problem } = region.check(region.find(m.name)!.desc);
+  if (problem !== undefined) return `map '${m.name}' is corrupt (${problem}): a version that ran overwrote its descriptor`;
   const d: string[] = [];
   if (i.kindName !== m.kind) d.push(`kind ${i.kindName} (new: ${m.kind})`);
   if (i.keySize !== m.keySize) d.push(`key size ${i.keySize} (new: ${m.keySize})`);

@@ -62,3 +62,14 @@ export class TestDaemon {
     return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }
 }
+
+/**
+ * A live suite's teardown: stops the daemon, removes the test's namespaces and
+ * veths, prints the daemon's log (as comments) and removes the directory.
+ */
+export async function teardownDaemon(daemon: TestDaemon | null, lab: { destroy(): void } | undefined, dir: string): Promise<void> {
+  await daemon?.stop();
+  lab?.destroy();
+  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

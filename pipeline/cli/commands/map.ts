@@ -64,8 +64,10 @@ function formatMap(op: string, r: { queues: PerQueue<unknown>; total?: string; t
   const q = (n: number) => (multi ? `queue ${n}: ` : '');
   switch (op) {
     case 'list':
-      return (r.queues as PerQueue<{ name: string; kind: string; keySize: number; valueSize: number; maxEntries: number; count: number }[]>).map((x) =>
-        (multi ? `queue ${x.queue}:\n` : '') + x.result.map((m) => `${m.name.padEnd(24)} ${m.kind.padEnd(9)} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} entries ${m.count}`).join('\n')).join('\n');
+      return (r.queues as PerQueue<{ name: string; kind: string; keySize: number; valueSize: number; maxEntries: number; count: number; corrupt?: string }[]>).map((x) =>
+        (multi ? `queue ${x.queue}:\n` : '') + x.result.map((m) => (m.corrupt !== undefined
+          ? `${m.name.padEnd(24)} CORRUPT   ${m.corrupt}: the guest overwrote its descriptor; deploy with --reset-maps or roll back to recreate it`
+          : `${m.name.padEnd(24)} ${m.kind.padEnd(9)} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} entries ${m.count}`)).join('\n')).join('\n');
     case 'get': case 'set':
       return [...(r.queues as PerQueue<Entry>).map((x) => q(x.queue) + show(x.result)), ...(multi && r.total !== undefined ? [`total over queues: ${r.total}`] : [])].join('\n');
     case 'delete':

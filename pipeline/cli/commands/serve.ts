@@ -6,7 +6,7 @@ import { WasmxdpError } from '../../../host/errors.js';
 import { loadConfig } from '../../control/config.js';
 import { Daemon } from '../../control/daemon.js';
 import { socketPath } from '../../control/protocol.js';
-import { ControlServer } from '../../control/server.js';
+import { checkSocketDir, ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
@@ -33,6 +33,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   const config = loadConfig(file);
   const path = socketPath(str(p, 'socket'), config.socket);
   const log = (l: string) => process.stderr.write(`wasmxdp serve: ${l}\n`);
+  checkSocketDir(path); // before attaching anything
 
   // A signal during start still detaches whatever got attached.
   let stopping = false;
@@ -45,7 +46,12 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   let server: ControlServer | null = null;
   try {
     if (!stopping) {
-      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
+      const c = config;
+      server = await ControlServer.listen({
+        path, log, maxMessageBytes: c.maxMessageBytes, readTimeoutMs: c.readTimeoutMs, messageDeadlineMs: c.messageDeadlineMs,
+        idleTimeoutMs: c.idleTimeoutMs, maxConnections: c.maxConnections, maxBufferedBytes: c.maxBufferedBytes,
+      }, (req, conn) => daemon.handle(req, conn));
+      daemon.controlFigures = () => server!.figures();
       print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
     }
     await stopped;

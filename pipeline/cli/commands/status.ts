@@ -17,7 +17,9 @@ interface PortStatus {
   name: string; owner: string; ifaces: string[]; queues: number[]; mode: string; error: string | null;
   program: { version: number; name: string; health: string } | null;
   quarantined: boolean; programStatus: string[]; lastRollback: string | null;
-  versions: { version: number; name: string; state: string; health: string; deployedAt: string; note: string | null; resetMaps: string[] }[];
+  historyDepth?: number;
+  deploying?: { what: string; forMs: number } | null;
+  versions: { version: number; name: string; state: string; health: string; deployedAt: string; note: string | null; resetMaps: string[]; kept?: boolean }[];
   swapPauses: { swaps: number; pauseUs: { median: number | null; max: number | null }; instantiateUs: { median: number | null; max: number | null } };
 }
 
@@ -29,9 +31,11 @@ export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStat
     if (p.lastRollback) lines.push(`  last automatic rollback: ${p.lastRollback}`);
     const s = p.swapPauses;
     if (s.swaps) lines.push(`  swaps: ${s.swaps}, data-path pause median ${s.pauseUs.median ?? '-'} us max ${s.pauseUs.max ?? '-'} us, instantiate median ${s.instantiateUs.median} us max ${s.instantiateUs.max} us`);
-    lines.push('  versions:');
+    if (p.deploying) lines.push(`  in progress: ${p.deploying.what} (for ${p.deploying.forMs} ms)`);
+    const kept = p.versions.filter((v) => v.kept).length;
+    lines.push(`  versions (${kept} kept for rollback, historyDepth ${p.historyDepth ?? '-'}; '-' marks a released one):`);
     for (const v of p.versions) {
-      lines.push(`    v${v.version}  ${v.name.padEnd(20)} ${v.state.padEnd(11)} ${v.health.padEnd(10)} ${v.deployedAt}${v.resetMaps.length ? `  reset: ${v.resetMaps.join(', ')}` : ''}${v.note ? `  (${v.note})` : ''}`);
+      lines.push(`    v${v.version}${v.kept === false ? '-' : ' '} ${v.name.padEnd(20)} ${v.state.padEnd(11)} ${v.health.padEnd(10)} ${v.deployedAt}${v.resetMaps.length ? `  reset: ${v.resetMaps.join(', ')}` : ''}${v.note ? `  (${v.note})` : ''}`);
     }
   }
   return lines.join('\n');

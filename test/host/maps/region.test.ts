@@ -91,7 +91,7 @@ test('the directory and the region fill up with ENOSPC, leaving existing maps us
   assert.is(r2.get('big').lookup(u32(199))![65535], 7);
 });
 
-test('remove frees the name and the directory entry; the next declare starts empty elsewhere', () => {
+test('remove frees the name, the directory entry and the body; the next declare starts empty', () => {
   const r = fresh();
   const m = r.declare('gone', 'hash', 4, 4, 8);
   m.update(u32(1), u32(1));
@@ -101,7 +101,8 @@ test('remove frees the name and the directory entry; the next declare starts emp
   assert.equal(r.list(), []);
   const again = r.declare('gone', 'hash', 4, 8, 8);
   assert.is.not(again.desc, m.desc, 'never-used directory entries are taken first');
-  assert.ok(again.info.base > oldBase, 'the old body is not');
+  assert.is(again.info.base, oldBase, 'the freed body is used again');
+  assert.equal(again.lookup(u32(1)), undefined, 'and starts empty');
   assert.is(again.info.count, 0);
   assert.is(r.dv.getUint32(MAPS_OFFSET + 0x0c, true), 1);
   for (let i = 0; i < DIR_CAPACITY - 1; i++) r.declare(`fill${i}`, 'array', 4, 4, 1);

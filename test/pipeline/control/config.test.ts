@@ -35,6 +35,7 @@ test('a minimal config gets the defaults; relative paths resolve against the con
   assert.is(c.ports[0].owner, 'default');
   assert.equal(c.ports[0].program.health, { packets: 100, ms: 1000 });
   assert.is(c.readTimeoutMs, 5000);
+  assert.equal([c.maxConnections, c.messageDeadlineMs, c.idleTimeoutMs, c.maxBufferedBytes, c.historyDepth, c.deployDeadlineMs], [64, 10_000, 120_000, 64 * 1024 * 1024, 3, 60_000]);
 });
 
 test('every option is checked and the error names its key', () => {
@@ -59,6 +60,8 @@ test('every option is checked and the error names its key', () => {
   refused({ ports: [] }, /^ports: must be a non-empty array/);
   refused({ ports: [port()], readTimeoutMs: 1 }, /^readTimeoutMs: must be an integer from 10/);
   refused({ ports: [port()], sockets: 'x' }, /^sockets: unknown key/);
+  refused({ ports: [port()], historyDepth: 0 }, /^historyDepth: must be an integer from 1 to 64, got 0/);
+  refused({ ports: [port()], maxConnections: 0 }, /^maxConnections: must be an integer from 1/);
   refused([1], /must be an object/);
 });
 

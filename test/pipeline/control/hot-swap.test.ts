@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
 import { ControlClient } from '../../../pipeline/control/client.js';
 import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import { teardownDaemon, TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
@@ -90,12 +90,7 @@ test.before(async () => {
   client = daemon.client;
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => teardownDaemon(daemon, lab, tmp));
 
 test('ten swaps under steady traffic: every frame judged, none dropped by the socket, the counter map keeps counting', async () => {
   const st0 = await stats();

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
 import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import { teardownDaemon, TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
@@ -46,12 +46,7 @@ test.before(async () => {
   });
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => teardownDaemon(daemon, lab, tmp));
 
 test('one worker per queue; counters are answered per queue and summed over the queues', async () => {
   const status = json(['status']).ports[0];

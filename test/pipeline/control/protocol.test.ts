@@ -4,23 +4,21 @@
 // closed connection, and the daemon keeps serving: the next good request
 // succeeds. A daemon without ports is enough here (no root needed).
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Packr } from 'msgpackr';
 import { ControlClient, requestOnce } from '../../../pipeline/control/client.js';
 import { Daemon } from '../../../pipeline/control/daemon.js';
-import { decodeBody, FrameDecoder, PROTOCOL_VERSION } from '../../../pipeline/control/protocol.js';
+import { PROTOCOL_VERSION } from '../../../pipeline/control/protocol.js';
 import { ControlServer } from '../../../pipeline/control/server.js';
 import { wasmxdp } from '../../helpers/cli.js';
+import { frame, RawConnection, rawRequest } from '../../helpers/control-raw.js';
 
 const READ_TIMEOUT_MS = 300;
 const MAX_BYTES = 64 * 1024;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-ctl-'));
 const sockPath = path.join(tmp, 'wx.sock');
-const packr = new Packr({ useRecords: false });
 
 const test = suite<{ daemon: Daemon; server: ControlServer }>('control protocol', {} as never);
 
@@ -35,44 +33,8 @@ test.after(async (ctx) => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function frame(body: Uint8Array): Buffer {
-  const f = Buffer.alloc(4 + body.length);
-  f.writeUInt32BE(body.length, 0);
-  f.set(body, 4);
-  return f;
-}
-
-const request = (m: unknown) => frame(packr.pack(m));
-
-/** A raw connection: writes bytes, collects decoded responses, notes when the daemon closes it. */
-class Raw {
-  readonly responses: Record<string, unknown>[] = [];
-  closed = false;
-  private readonly dec = new FrameDecoder();
-  private readonly sock: net.Socket;
-  private waiters: (() => void)[] = [];
-
-  constructor() {
-    this.sock = net.connect(sockPath);
-    this.sock.on('data', (d) => { for (const b of this.dec.push(d)) this.responses.push(decodeBody(b) as Record<string, unknown>); this.wake(); });
-    this.sock.on('close', () => { this.closed = true; this.wake(); });
-    this.sock.on('error', () => {});
-  }
-
-  private wake(): void { const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
-
-  write(b: Uint8Array): void { this.sock.write(b); }
-  destroy(): void { this.sock.destroy(); }
-
-  /** Resolves when `cond` holds or after timeoutMs (bounded wait). */
-  until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      const check = () => { if (cond()) { clearTimeout(timer); resolve(); } else this.waiters.push(check); };
-      check();
-    });
-  }
-}
+const request = rawRequest;
+class Raw extends RawConnection { constructor() { super(sockPath); } }
 
 async function stillServing(): Promise<void> {
   const r = await requestOnce(sockPath, 'ping') as { protocol: number };
