@@ -10,24 +10,17 @@
 //     if (v) store<u64>(v, load<u64>(v) + 1);    // update in place
 //     ...
 
-// Kinds.
-export const MAP_HASH: u32 = 1;
-export const MAP_LRU_HASH: u32 = 2;
-export const MAP_ARRAY: u32 = 3;
-export const MAP_COUNTERS: u32 = 4;
+// Kinds, update flags (as BPF's) and results (0 or a negative errno, as BPF's
+// helpers return them) come from abi/contract.json.
+import {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH,
+  MAP_LRU_HASH, MAP_NOEXIST, MAP_OK,
+} from "./generated/abi";
 
-// Update flags, as BPF's.
-export const MAP_ANY: u32 = 0;
-export const MAP_NOEXIST: u32 = 1;
-export const MAP_EXIST: u32 = 2;
-
-// Results: 0 or a negative errno, as BPF's helpers return them.
-export const MAP_OK: i32 = 0;
-export const MAP_ENOENT: i32 = -2;
-export const MAP_E2BIG: i32 = -7;
-export const MAP_EEXIST: i32 = -17;
-export const MAP_EINVAL: i32 = -22;
-export const MAP_ENOSPC: i32 = -28;
+export {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH,
+  MAP_LRU_HASH, MAP_NOEXIST, MAP_OK,
+};
 
 /** u64 slots per counters entry (one per worker or queue). */
 export const COUNTER_SLOTS: u32 = 8;

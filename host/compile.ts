@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAX_HEAP_PAGES, MEMORY_BASE, MEMORY_BASE_PAGES } from './abi.js';
+import { ABI_VERSION, MAX_HEAP_PAGES, MEMORY_BASE, MEMORY_BASE_PAGES } from './abi.js';
 import { WasmxdpError } from './errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,7 @@ export function entrySource(handlerFile: string): string {
   return [
     `import { handle } from "${mod}";`,
     `import { packetAt, finish } from "wasmxdp/entry";`,
-    `export const wx_abi_version: i32 = 1;`,
+    `export const wx_abi_version: i32 = ${ABI_VERSION};`,
     `export function wx_batch(n: i32): i32 {`,
     `  for (let i: u32 = 0; i < <u32>n; i++) {`,
     `    const pkt = packetAt(i);`,

@@ -2,7 +2,10 @@
 // by every port of a pipeline, zero copy between the kernel and the guest.
 // Setup and teardown are ordinary calls; receive() and apply() are the two
 // per-burst calls and work on batch arrays bound once (host/batch.ts Batch).
-import { FRAME_AREA_OFFSET, FRAME_AREA_SIZE } from '../host/abi.js';
+import {
+  BPF_STAT_KEYS, DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, type FrameSize, MIN_TAILROOM, XDP_PACKET_HEADROOM, checkFrameSize,
+  checkQueue,
+} from '../host/abi.js';
 import { WasmxdpError } from '../host/errors.js';
 import { mapNativeError } from './errno.js';
 import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
@@ -13,7 +16,7 @@ export type CopyMode = 'auto' | 'copy' | 'zerocopy';
 export interface PortSetOptions {
   memory: WebAssembly.Memory;
   /** 2048 (default) or 4096. */
-  frameSize?: 2048 | 4096;
+  frameSize?: FrameSize;
   /** Bytes before a received packet in its frame; at least 256 (the kernel's XDP headroom). Default 256. */
   headroom?: number;
   /** Fill and completion ring sizes (powers of two); default: the frame count, capped at 8192. */
@@ -59,16 +62,14 @@ export interface PortCounters {
   passErrors: number; txRingFull: number; invalidVerdicts: number; kicks: number; kickErrors: number;
 }
 
-/** Counters of the interface's XDP program (summed over CPUs). */
-export interface ProgramStats {
-  aborted: number; drop: number; pass: number; tx: number; redirect: number;
-  /** Reinjected PASS frames recognised by the loop guard and let through. */
-  guardPass: number;
-  /** Frames reinjected into the stack by PASS verdicts. */
-  reinjected: number;
-  /** Frames passed because no socket sits on their queue. */
-  noSocket: number;
-}
+/**
+ * Counters of the interface's XDP program (summed over CPUs): what the steering
+ * program returned per XDP action (aborted .. redirect), reinjected PASS frames
+ * its loop guard let through (guardPass), frames reinjected by PASS verdicts
+ * (reinjected), and frames passed because no socket sits on their queue
+ * (noSocket). abi/contract.json lists them.
+ */
+export type ProgramStats = Record<(typeof BPF_STAT_KEYS)[number], number>;
 
 /** Where every UMEM frame is: total === free + fill + tx + held, always. */
 export interface FrameAccounting {
@@ -79,8 +80,6 @@ export interface FrameAccounting {
 
 export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
 
-const PROGRAM_STAT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
-const XDP_PACKET_HEADROOM = 256;
 // Re-binding a queue right after a close fails with EBUSY while the kernel
 // tears the old socket down (~300 ms here).
 const BIND_RETRY_MS = 1500;
@@ -106,11 +105,10 @@ export class XskPortSet {
 
   /** Registers the memory's frame area as a UMEM. The memory must not grow while open. */
   static open(opts: PortSetOptions): XskPortSet {
-    const frameSize = opts.frameSize ?? 2048;
-    if (frameSize !== 2048 && frameSize !== 4096) throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${frameSize}`);
+    const frameSize = checkFrameSize(opts.frameSize ?? DEFAULT_FRAME_SIZE);
     const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
-    if (!Number.isInteger(headroom) || headroom < XDP_PACKET_HEADROOM || headroom > frameSize - 1024) {
-      throw new WasmxdpError('E_CONFIG', `headroom must be an integer from ${XDP_PACKET_HEADROOM} to ${frameSize - 1024}, got ${headroom}`);
+    if (!Number.isInteger(headroom) || headroom < XDP_PACKET_HEADROOM || headroom > frameSize - MIN_TAILROOM) {
+      throw new WasmxdpError('E_CONFIG', `headroom must be an integer from ${XDP_PACKET_HEADROOM} to ${frameSize - MIN_TAILROOM}, got ${headroom}`);
     }
     const umemOffset = opts.umemOffset ?? FRAME_AREA_OFFSET;
     const umemSize = opts.umemSize ?? FRAME_AREA_SIZE;
@@ -152,7 +150,7 @@ export class XskPortSet {
     for (const [k, v] of [['rxSize', opts.rxSize], ['txSize', opts.txSize]] as const) {
       if (v !== undefined && !pow2(v)) throw new WasmxdpError('E_CONFIG', `${k} must be a power of two, got ${v}`);
     }
-    if (!Number.isInteger(queue) || queue < 0 || queue > 63) throw new WasmxdpError('E_CONFIG', `queue must be 0-63, got ${queue}`);
+    checkQueue(queue);
     const deadline = Date.now() + BIND_RETRY_MS;
     for (;;) {
       try {
@@ -202,9 +200,9 @@ export class XskPortSet {
 
   programStats(port: number): ProgramStats {
     const v = this.live().programStats(port);
-    const out = {} as Record<string, number>;
-    PROGRAM_STAT_NAMES.forEach((name, i) => { out[name] = v[i]; });
-    return out as unknown as ProgramStats;
+    const out = {} as ProgramStats;
+    BPF_STAT_KEYS.forEach((name, i) => { out[name] = v[i]; });
+    return out;
   }
 
   frames(): FrameAccounting {

@@ -2,7 +2,10 @@
 // guest-sdk/maps.ts holds the same numbers and the same algorithms for the
 // guest, and test/maps/vectors.json pins both to identical bytes.
 
-import { MAPS_OFFSET, MAPS_SIZE } from '../abi.js';
+import {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH, MAP_LRU_HASH,
+  MAP_NOEXIST, MAP_OK, MAPS_OFFSET, MAPS_SIZE,
+} from '../abi.js';
 
 export const MAPS_MAGIC = 0x504d5857; // "WXMP" little-endian
 export const MAPS_LAYOUT_VERSION = 1;
@@ -44,12 +47,12 @@ export const D_FLAGS = 0x54;
 
 export const enum MapKind {
   FREE = 0,
-  HASH = 1,
-  LRU_HASH = 2,
-  ARRAY = 3,
-  COUNTERS = 4,
+  HASH = MAP_HASH,
+  LRU_HASH = MAP_LRU_HASH,
+  ARRAY = MAP_ARRAY,
+  COUNTERS = MAP_COUNTERS,
 }
-export const KIND_NAMES: Record<number, string> = { 1: 'hash', 2: 'lru_hash', 3: 'array', 4: 'counters' };
+export const KIND_NAMES: Record<number, string> = { [MAP_HASH]: 'hash', [MAP_LRU_HASH]: 'lru_hash', [MAP_ARRAY]: 'array', [MAP_COUNTERS]: 'counters' };
 
 /** u64 counter slots per counters entry: one per worker or queue (queue & 7). */
 export const COUNTER_SLOTS = 8;
@@ -65,17 +68,17 @@ export const SLOT_KEY = 8;
 export const LRU_WINDOW = 8;
 
 // Update flags, as BPF's.
-export const ANY = 0;
-export const NOEXIST = 1;
-export const EXIST = 2;
+export const ANY = MAP_ANY;
+export const NOEXIST = MAP_NOEXIST;
+export const EXIST = MAP_EXIST;
 
 // Result codes: negative errno values, as BPF's helpers return them.
-export const OK = 0;
-export const ENOENT = -2;
-export const E2BIG = -7;
-export const EEXIST = -17;
-export const EINVAL = -22;
-export const ENOSPC = -28;
+export const OK = MAP_OK;
+export const ENOENT = MAP_ENOENT;
+export const E2BIG = MAP_E2BIG;
+export const EEXIST = MAP_EEXIST;
+export const EINVAL = MAP_EINVAL;
+export const ENOSPC = MAP_ENOSPC;
 export const CODE_NAMES: Record<number, string> = {
   [OK]: 'ok', [ENOENT]: 'ENOENT', [E2BIG]: 'E2BIG', [EEXIST]: 'EEXIST', [EINVAL]: 'EINVAL', [ENOSPC]: 'ENOSPC',
 };

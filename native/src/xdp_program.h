@@ -7,12 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "wasmxdp_abi.h"
+
 struct bpf_object;
 
 enum class XdpMode { Skb, Drv };
-
-// Indexes of the per-CPU counter array in wasmxdp_kern.c.
-constexpr int kStatCount = 8;
 
 class XdpProgram {
  public:
@@ -28,7 +27,7 @@ class XdpProgram {
   // Returns 0 or a negative errno.
   int reinject(const void* data, uint32_t len, uint32_t queue);
   // Sums of the per-CPU counters.
-  void readStats(uint64_t out[kStatCount]);
+  void readStats(uint64_t out[WX_BPF_STAT_COUNT]);
 
   int ifindex() const { return ifindex_; }
   XdpMode mode() const { return mode_; }
