@@ -197,9 +197,9 @@ export function generate(contract = JSON.parse(fs.readFileSync(CONTRACT_FILE, 'u
   };
 }
 
-/** Paths (relative to the project root) whose content differs from what the contract generates. */
-export function staleFiles() {
-  return Object.entries(generate()).filter(([rel, text]) => {
+/** Paths (relative to the project root) whose content differs from `files` (default: what the contract generates). */
+export function staleFiles(files = generate()) {
+  return Object.entries(files).filter(([rel, text]) => {
     try { return fs.readFileSync(path.join(root, rel), 'utf8') !== text; } catch { return true; }
   }).map(([rel]) => rel);
 }
