@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_IMPORT_REFUSED'
   | 'E_EXPORT_MISSING'
   | 'E_ABI_VERSION'
+  | 'E_WORLD_MISMATCH'
   | 'E_MEMORY_LAYOUT'
   | 'E_MODULE_TOO_LARGE'
   | 'E_INSTANTIATE'

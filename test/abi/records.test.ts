@@ -2,28 +2,29 @@
 // writes the pinned header and descriptor bytes, a guest built with the
 // AssemblyScript SDK reads them as the pinned values and writes the pinned
 // verdict records, and the host reads those back as the pinned verdicts. The
-// C SDK's guest passes the same vectors (test/abi/records-c.test.ts).
+// C SDK's twin guest must pass the same vectors.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { H_SEED, HEADER_OFFSET, DESC_OFFSET, DESC_SIZE, VERDICT_OFFSET, VERDICT_SIZE } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
+import { cToolchain } from '../../host/compile-c.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { Sandbox } from '../../host/sandbox.js';
 import { suite } from 'uvu';
 import { guestModule } from '../helpers/guest.js';
 
-export interface RecordVectors {
+interface RecordVectors {
   header: { frameSize: 2048 | 4096; portCount: number; batchN: number; nowNs: string; hex: string };
   descriptors: { addr: number; len: number; port: number; queue: number; headroom: number; tailroom: number; hex: string }[];
   verdicts: { ask: { word: number; head: number; tail: number }; action: number; target: number; addr: number; len: number; hex: string }[];
 }
 
-export const VECTORS: RecordVectors = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/abi/vectors.json'), 'utf8'));
+const VECTORS: RecordVectors = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/abi/vectors.json'), 'utf8'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Runs one batch of the vectors through `module` and checks every record against them. */
-export function checkRecords(module: WebAssembly.Module): void {
+function checkRecords(module: WebAssembly.Module): void {
   const v = VECTORS;
   const sandbox = new Sandbox(module, { frameSize: v.header.frameSize, portCount: v.header.portCount, log: () => {} });
   const batch = new Batch();
@@ -57,10 +58,18 @@ export function checkRecords(module: WebAssembly.Module): void {
   assert.is(sandbox.stats.snapshot().invalidVerdicts, 0);
 }
 
-const test = suite('abi records (AssemblyScript SDK)');
+const test = suite('abi records');
 
 test('the host and the AssemblyScript SDK agree with the golden records', async () => {
   checkRecords(await guestModule(path.join(PROJECT_ROOT, 'test/abi/guests/records.ts')));
 });
+
+if (cToolchain().ok || process.env.WASMXDP_REQUIRE_LIVE === '1') {
+  test('the host and the C SDK agree with the golden records', async () => {
+    checkRecords(await guestModule(path.join(PROJECT_ROOT, 'test/abi/guests/records.c')));
+  });
+} else {
+  console.log(`abi records: the C SDK case is skipped: install ${cToolchain().missing.join(' and ')} (apt-get install clang lld)`);
+}
 
 test.run();

@@ -17,14 +17,12 @@ const C_HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector-c');
 const AS_HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector/handler.ts');
 const test = suite('examples/udp-reflector-c');
 
-test.before(() => {
-  const tc = cToolchain();
-  if (!tc.ok) {
-    if (process.env.WASMXDP_REQUIRE_LIVE === '1') throw new Error(`C handlers need ${tc.missing.join(' and ')}`);
-    console.log(`  skipped: install ${tc.missing.join(' and ')} (Debian: apt-get install clang lld) to build C handlers`);
-    process.exit(0);
-  }
-});
+// Without clang and wasm-ld no test is registered (one line says what to
+// install); under WASMXDP_REQUIRE_LIVE=1 the tests run and fail instead.
+if (!cToolchain().ok && process.env.WASMXDP_REQUIRE_LIVE !== '1') {
+  console.log(`examples/udp-reflector-c skipped: install ${cToolchain().missing.join(' and ')} (apt-get install clang lld)`);
+  process.exit(0);
+}
 
 function assertTwins(c: RunGuestResult, as: RunGuestResult, what: string): void {
   assert.is(c.results.length, as.results.length);
