@@ -2,9 +2,19 @@
 // through scripts/gen-abi.mjs (host/generated/abi.ts); docs/abi.md explains them.
 
 import { WasmxdpError } from './errors.js';
-import { FRAME_SIZES, type FrameSize, MAX_QUEUE, MEMORY_BASE_PAGES } from './generated/abi.js';
+import { ACTION_NAMES, type ActionName, FRAME_SIZES, type FrameSize, MAX_QUEUE, MEMORY_BASE_PAGES } from './generated/abi.js';
 
 export * from './generated/abi.js';
+
+/** A count per XDP action, by name: { aborted, drop, pass, tx, redirect }. */
+export type ActionCounts = Record<ActionName, number>;
+
+/** counts[action] (indexed by action number) as an ActionCounts record. */
+export function actionCounts(counts: ArrayLike<number>): ActionCounts {
+  const out = {} as ActionCounts;
+  ACTION_NAMES.forEach((name, i) => { out[name] = counts[i] ?? 0; });
+  return out;
+}
 
 export function memoryPages(heapPages: number): number {
   return MEMORY_BASE_PAGES + heapPages;

@@ -21,7 +21,6 @@ export type ErrorCode =
   | 'E_XDP_BUSY'
   | 'E_MEMLOCK'
   | 'E_DRIVER_MODE'
-  | 'E_BPFFS'
   | 'E_SOCKET'
   | 'E_MAP'
   | 'E_DEPLOY'

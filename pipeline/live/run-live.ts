@@ -1,6 +1,7 @@
 // `wasmxdp run <handler> --iface ...`: attach, print figures once a second,
 // stop on Ctrl-C, SIGTERM or --duration, detach, print the summary.
 
+import { MAX_QUEUE } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { num, Parsed, str } from '../cli/args.js';
 import { programOptions } from '../cli/commands/run.js';
@@ -12,7 +13,7 @@ function parseQueue(p: Parsed): number | 'all' {
   const q = str(p, 'queue');
   if (q === undefined) return 0;
   if (q === 'all') return 'all';
-  return num(p, 'queue', 0, 63)!;
+  return num(p, 'queue', 0, MAX_QUEUE)!;
 }
 
 function parseMode(p: Parsed): 'skb' | 'drv' {
