@@ -2,6 +2,7 @@
 // Writes every language's copy of the wasmxdp contract from abi/contract.json:
 //   host/generated/abi.ts        TypeScript (host, native/*.ts, pipeline)
 //   guest-sdk/generated/abi.ts   AssemblyScript (the guest SDK)
+//   guest-sdk/generated/proto.ts AssemblyScript: header sizes and protocol numbers
 //   abi/include/wasmxdp_abi.h    C: the XDP program, the C++ addon and the C guest SDK
 //   wit/wasmxdp.wit              the WIT world `wasmxdp build` embeds in each module
 // `npm run gen:abi` rewrites them; `--check` only says which are stale (exit 1),
@@ -129,6 +130,15 @@ function genAs(c) {
   return out.join('\n');
 }
 
+function genAsProto(c) {
+  const out = [HEADER('//'), '// Header sizes and protocol numbers the SDK parses (abi/contract.json "protocols").', ''];
+  for (const [type, table] of Object.entries(c.protocols).filter(([k]) => !k.startsWith('$'))) {
+    for (const [k, v] of Object.entries(table)) out.push(`export const ${k}: ${type} = ${lit(v)};`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
 // -------------------------------------------------------------------------- C
 function genC(c) {
   const def = (name, v, doc) => `#define WX_${name} ${lit(v)}${typeof v === 'string' || num(v) > 0x7fffffff ? 'u' : ''}${doc ? ` /* ${doc} */` : ''}`;
@@ -147,6 +157,10 @@ function genC(c) {
   for (const [prefix, table] of groups(c)) {
     out.push('');
     for (const [k, v] of Object.entries(table)) out.push(`#define WX_${prefix}${k} (${v})`);
+  }
+  out.push('', '/* Header sizes and protocol numbers the guest SDKs parse. */');
+  for (const [, table] of Object.entries(c.protocols).filter(([k]) => !k.startsWith('$'))) {
+    for (const [k, v] of Object.entries(table)) out.push(def(k, v));
   }
   out.push('', '/* The XDP program\'s per-CPU counters (wx_stats); the first ones are indexed by XDP action. */');
   c.bpf.stats.forEach((s, i) => out.push(def(`BPF_STAT_${s.name}`, i, s.doc)));
@@ -192,6 +206,7 @@ export function generate(contract = JSON.parse(fs.readFileSync(CONTRACT_FILE, 'u
   return {
     'host/generated/abi.ts': genTs(contract),
     'guest-sdk/generated/abi.ts': genAs(contract),
+    'guest-sdk/generated/proto.ts': genAsProto(contract),
     'abi/include/wasmxdp_abi.h': genC(contract),
     'wit/wasmxdp.wit': genWit(contract),
   };

@@ -93,6 +93,35 @@
 #define WX_MAP_NOEXIST (1)
 #define WX_MAP_EXIST (2)
 
+/* Header sizes and protocol numbers the guest SDKs parse. */
+#define WX_ETH_HLEN 14
+#define WX_VLAN_HLEN 4
+#define WX_MAX_VLAN_TAGS 4
+#define WX_ARP_LEN 28
+#define WX_IPV4_MIN_HLEN 20
+#define WX_IPV6_HLEN 40
+#define WX_MAX_IPV6_EXT_HEADERS 8
+#define WX_TCP_MIN_HLEN 20
+#define WX_UDP_HLEN 8
+#define WX_ICMP_HLEN 8
+#define WX_ETH_P_IPV4 0x800u
+#define WX_ETH_P_ARP 0x806u
+#define WX_ETH_P_IPV6 0x86ddu
+#define WX_ETH_P_8021Q 0x8100u
+#define WX_ETH_P_8021AD 0x88a8u
+#define WX_ETH_P_QINQ_OLD 0x9100u
+#define WX_IPPROTO_HOPOPTS 0
+#define WX_IPPROTO_ICMP 1
+#define WX_IPPROTO_TCP 6
+#define WX_IPPROTO_UDP 17
+#define WX_IPPROTO_ROUTING 43
+#define WX_IPPROTO_FRAGMENT 44
+#define WX_IPPROTO_ESP 50
+#define WX_IPPROTO_AH 51
+#define WX_IPPROTO_ICMPV6 58
+#define WX_IPPROTO_NONE 59
+#define WX_IPPROTO_DSTOPTS 60
+
 /* The XDP program's per-CPU counters (wx_stats); the first ones are indexed by XDP action. */
 #define WX_BPF_STAT_ABORTED 0
 #define WX_BPF_STAT_DROP 1

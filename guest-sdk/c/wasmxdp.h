@@ -33,32 +33,8 @@ typedef uint32_t wx_verdict;
 #define WX_TX ((wx_verdict)WX_ACTION_TX)
 WX_INLINE wx_verdict wx_redirect(uint32_t port) { return WX_ACTION_REDIRECT | (port << WX_TARGET_SHIFT); }
 
-/* ------------------------------------------------------------ protocol numbers */
-
-#define WX_ETH_HLEN 14u
-#define WX_VLAN_HLEN 4u
-#define WX_MAX_VLAN_TAGS 4u
-#define WX_ETH_P_IPV4 0x0800
-#define WX_ETH_P_ARP 0x0806
-#define WX_ETH_P_IPV6 0x86dd
-#define WX_ETH_P_8021Q 0x8100
-#define WX_ETH_P_8021AD 0x88a8
-#define WX_ETH_P_QINQ_OLD 0x9100
-#define WX_IPPROTO_HOPOPTS 0
-#define WX_IPPROTO_ICMP 1
-#define WX_IPPROTO_TCP 6
-#define WX_IPPROTO_UDP 17
-#define WX_IPPROTO_ROUTING 43
-#define WX_IPPROTO_FRAGMENT 44
-#define WX_IPPROTO_AH 51
-#define WX_IPPROTO_ICMPV6 58
-#define WX_IPPROTO_DSTOPTS 60
-#define WX_MAX_IPV6_EXT_HEADERS 8u
-#define WX_IPV4_MIN_HLEN 20u
-#define WX_IPV6_HLEN 40u
-#define WX_UDP_HLEN 8u
-#define WX_TCP_MIN_HLEN 20u
-#define WX_ICMP_HLEN 8u
+/* Header sizes and protocol numbers (WX_ETH_HLEN, WX_ETH_P_*, WX_IPPROTO_*, ...)
+ * come from wasmxdp_abi.h, shared with the AssemblyScript SDK. */
 
 /* ------------------------------------------------------------ bytes */
 
@@ -226,10 +202,10 @@ WX_FN void wx__parse_l3(wx_packet *p) {
     wx__walk_ipv6(p, ip[6], off + WX_IPV6_HLEN);
   } else if (p->type == WX_ETH_P_ARP) {
     static const uint8_t eth_ipv4_arp[6] = {0, 1, 8, 0, 6, 4};
-    if (avail < 28) return;
+    if (avail < WX_ARP_LEN) return;
     for (int i = 0; i < 6; i++) if (ip[i] != eth_ipv4_arp[i]) return;
     p->l3_kind = WX_L3_ARP;
-    p->l3_end = off + 28;
+    p->l3_end = off + WX_ARP_LEN;
   }
 }
 
