@@ -6,6 +6,7 @@ import {
   BPF_STAT_KEYS, DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, type FrameSize, MIN_TAILROOM, XDP_PACKET_HEADROOM, checkFrameSize,
   checkQueue,
 } from '../host/abi.js';
+import type { Batch } from '../host/batch.js';
 import { WasmxdpError } from '../host/errors.js';
 import { mapNativeError } from './errno.js';
 import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
@@ -43,12 +44,8 @@ export interface PortOptions {
   force?: boolean;
 }
 
-/** Batch arrays as in host/batch.ts; every array must hold at least as many entries as receive()'s max. */
-export interface BatchArrays {
-  addr: Uint32Array; len: Uint32Array; port: Uint16Array; queue: Uint16Array;
-  headroom: Uint16Array; tailroom: Uint16Array;
-  action: Uint8Array; target: Uint32Array; outAddr: Uint32Array; outLen: Uint32Array;
-}
+/** The arrays of a host/batch.ts Batch; every array must hold at least as many entries as receive()'s max. */
+export type BatchArrays = Pick<Batch, 'addr' | 'len' | 'port' | 'queue' | 'headroom' | 'tailroom' | 'action' | 'target' | 'outAddr' | 'outLen'>;
 
 /** XDP_STATISTICS of one socket. */
 export interface XdpSocketStats {
