@@ -3,6 +3,7 @@
 //   host/generated/abi.ts        TypeScript (host, native/*.ts, pipeline)
 //   guest-sdk/generated/abi.ts   AssemblyScript (the guest SDK)
 //   guest-sdk/generated/proto.ts AssemblyScript: header sizes and protocol numbers
+//   host/generated/maps.ts, guest-sdk/generated/maps.ts  the maps region layout
 //   abi/include/wasmxdp_abi.h    C: the XDP program, the C++ addon and the C guest SDK
 //   wit/wasmxdp.wit              the WIT world `wasmxdp build` embeds in each module
 // `npm run gen:abi` rewrites them; `--check` only says which are stale (exit 1),
@@ -139,6 +140,18 @@ function genAsProto(c) {
   return out.join('\n');
 }
 
+const mapsEntries = (c) => Object.entries(c.mapsLayout).filter(([k]) => !k.startsWith('$'));
+const MAPS_HEADER = '// The maps region layout (abi/contract.json "mapsLayout"; docs/maps.md).';
+
+function genTsMaps(c) {
+  return [HEADER('//'), MAPS_HEADER, '', ...mapsEntries(c).map(([k, v]) => `export const ${k} = ${lit(v)};`), ''].join('\n');
+}
+
+function genAsMaps(c) {
+  const type = (k) => (/^(D|R)_|^SLOT_(STATE|STAMP|KEY)$/.test(k) ? 'usize' : 'u32');
+  return [HEADER('//'), MAPS_HEADER, '', ...mapsEntries(c).map(([k, v]) => `export const ${k}: ${type(k)} = ${lit(v)};`), ''].join('\n');
+}
+
 // -------------------------------------------------------------------------- C
 function genC(c) {
   const def = (name, v, doc) => `#define WX_${name} ${lit(v)}${typeof v === 'string' || num(v) > 0x7fffffff ? 'u' : ''}${doc ? ` /* ${doc} */` : ''}`;
@@ -207,6 +220,8 @@ export function generate(contract = JSON.parse(fs.readFileSync(CONTRACT_FILE, 'u
     'host/generated/abi.ts': genTs(contract),
     'guest-sdk/generated/abi.ts': genAs(contract),
     'guest-sdk/generated/proto.ts': genAsProto(contract),
+    'host/generated/maps.ts': genTsMaps(contract),
+    'guest-sdk/generated/maps.ts': genAsMaps(contract),
     'abi/include/wasmxdp_abi.h': genC(contract),
     'wit/wasmxdp.wit': genWit(contract),
   };
