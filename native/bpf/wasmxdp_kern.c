@@ -21,6 +21,11 @@
 /* Stat indexes, struct wx_bpf_cfg, XSKMAP size: abi/contract.json. */
 #include "wasmxdp_abi.h"
 
+/* Verdicts and the per-action counters use the contract's numbering: it must be the kernel's. */
+_Static_assert(WX_ACTION_ABORTED == XDP_ABORTED && WX_ACTION_DROP == XDP_DROP && WX_ACTION_PASS == XDP_PASS &&
+	       WX_ACTION_TX == XDP_TX && WX_ACTION_REDIRECT == XDP_REDIRECT,
+	       "abi/contract.json: verdict.actions must be XDP's action numbers");
+
 /* Reinjected frames older than this are not trusted to be ours. */
 #define GUARD_WINDOW_NS 1000000ULL
 
