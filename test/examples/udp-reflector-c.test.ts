@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { Action } from '../../host/abi.js';
 import { cToolchain } from '../../host/compile-c.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
-import { assertAllocationFree, bundledFrames } from '../helpers/allocation.js';
+import { assertAllocationFree, BUNDLED_CAPTURE, bundledFrames } from '../helpers/allocation.js';
+import { wasmxdp } from '../helpers/cli.js';
 import { runGuest, type RunGuestResult } from '../helpers/guest.js';
 import { eth, ipv4, ipv6, tcp, udp } from '../helpers/packets.js';
 
@@ -65,6 +66,17 @@ test('echo requests and edge cases: same answers as the AssemblyScript reflector
   ];
   const quiet = { log: () => {} };
   assertTwins(await runGuest(C_HANDLER, frames, quiet), await runGuest(AS_HANDLER, frames, quiet), 'hand-made');
+});
+
+test('wasmxdp run --pcap: the C example runs from its directory like the AssemblyScript one', () => {
+  const run = (dir: string) => {
+    const r = wasmxdp(['run', dir, '--pcap', BUNDLED_CAPTURE, '--json']);
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const c = run('examples/udp-reflector-c'), as = run('examples/udp-reflector');
+  assert.equal(c.verdicts, as.verdicts);
+  assert.ok(c.verdicts.tx > 100, JSON.stringify(c.verdicts));
 });
 
 test('a million packets: no trap, no allocation (C and AssemblyScript ns/packet)', async () => {
