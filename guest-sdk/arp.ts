@@ -5,7 +5,9 @@ import { load16be, load32be, load48be, store16be, store32be, store48be } from ".
 
 export const ARP_REQUEST: u16 = 1;
 export const ARP_REPLY: u16 = 2;
-export const ARP_LEN: u32 = 28;
+import { ARP_LEN } from "./generated/proto";
+
+export { ARP_LEN };
 
 @final @unmanaged
 export class Arp {

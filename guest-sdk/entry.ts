@@ -2,7 +2,10 @@
 // the entry module): the host fills descriptors, the guest handles each packet
 // and writes one verdict record per descriptor.
 
-import { DESC_OFFSET, DESC_SIZE, VERDICT_OFFSET, VERDICT_SIZE } from "./abi";
+import {
+  DESC_ADDR, DESC_HEADROOM, DESC_LEN, DESC_OFFSET, DESC_PORT, DESC_QUEUE, DESC_SIZE, DESC_TAILROOM,
+  VERDICT_ADDR, VERDICT_LEN, VERDICT_OFFSET, VERDICT_RESERVED, VERDICT_SIZE, VERDICT_WORD,
+} from "./abi";
 import { Packet } from "./packet";
 import { Verdict } from "./verdict";
 
@@ -13,20 +16,20 @@ const current = new Packet();
 export function packetAt(i: u32): Packet {
   const d = DESC_OFFSET + <usize>i * DESC_SIZE;
   current.reset(
-    load<u32>(d),
-    load<u32>(d, 4),
-    load<u16>(d, 8),
-    load<u16>(d, 10),
-    load<u16>(d, 12),
-    load<u16>(d, 14),
+    load<u32>(d + DESC_ADDR),
+    load<u32>(d + DESC_LEN),
+    load<u16>(d + DESC_PORT),
+    load<u16>(d + DESC_QUEUE),
+    load<u16>(d + DESC_HEADROOM),
+    load<u16>(d + DESC_TAILROOM),
   );
   return current;
 }
 
 export function finish(i: u32, pkt: Packet, v: Verdict): void {
   const r = VERDICT_OFFSET + <usize>i * VERDICT_SIZE;
-  store<u32>(r, v);
-  store<u32>(r, <u32>pkt.data, 4);
-  store<u32>(r, pkt.len, 8);
-  store<u32>(r, 0, 12);
+  store<u32>(r + VERDICT_WORD, v);
+  store<u32>(r + VERDICT_ADDR, <u32>pkt.data);
+  store<u32>(r + VERDICT_LEN, pkt.len);
+  store<u32>(r + VERDICT_RESERVED, 0);
 }

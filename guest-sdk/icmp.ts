@@ -4,7 +4,9 @@
 
 import { load16be, load32be, store16be, store32be } from "./bytes";
 
-export const ICMP_HLEN: u32 = 8;
+import { ICMP_HLEN } from "./generated/proto";
+
+export { ICMP_HLEN };
 
 export const ICMP_ECHO_REPLY: u8 = 0;
 export const ICMP_DEST_UNREACH: u8 = 3;

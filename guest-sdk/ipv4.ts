@@ -4,7 +4,9 @@
 
 import { load16be, load32be, store16be, store32be } from "./bytes";
 
-export const IPV4_MIN_HLEN: u32 = 20;
+import { IPV4_MIN_HLEN } from "./generated/proto";
+
+export { IPV4_MIN_HLEN };
 export const IPV4_FLAG_DF: u16 = 0x4000;
 export const IPV4_FLAG_MF: u16 = 0x2000;
 

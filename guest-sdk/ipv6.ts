@@ -4,7 +4,9 @@
 
 import { load16be, load32be, load64be, store16be, store32be, store64be, swapBytes } from "./bytes";
 
-export const IPV6_HLEN: u32 = 40;
+import { IPV6_HLEN } from "./generated/proto";
+
+export { IPV6_HLEN };
 
 @final @unmanaged
 export class Ipv6 {

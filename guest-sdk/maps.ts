@@ -10,48 +10,28 @@
 //     if (v) store<u64>(v, load<u64>(v) + 1);    // update in place
 //     ...
 
-// Kinds.
-export const MAP_HASH: u32 = 1;
-export const MAP_LRU_HASH: u32 = 2;
-export const MAP_ARRAY: u32 = 3;
-export const MAP_COUNTERS: u32 = 4;
+// Kinds, update flags (as BPF's) and results (0 or a negative errno, as BPF's
+// helpers return them) come from abi/contract.json.
+import {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH,
+  MAP_LRU_HASH, MAP_NOEXIST, MAP_OK,
+} from "./generated/abi";
 
-// Update flags, as BPF's.
-export const MAP_ANY: u32 = 0;
-export const MAP_NOEXIST: u32 = 1;
-export const MAP_EXIST: u32 = 2;
+export {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH,
+  MAP_LRU_HASH, MAP_NOEXIST, MAP_OK,
+};
 
-// Results: 0 or a negative errno, as BPF's helpers return them.
-export const MAP_OK: i32 = 0;
-export const MAP_ENOENT: i32 = -2;
-export const MAP_E2BIG: i32 = -7;
-export const MAP_EEXIST: i32 = -17;
-export const MAP_EINVAL: i32 = -22;
-export const MAP_ENOSPC: i32 = -28;
+// Descriptor fields and hash slots {state u32, stamp u32, key, value}: the
+// region layout of abi/contract.json, shared with host/maps.
+import {
+  COUNTER_SLOTS, D_BASE, D_CLOCK, D_COUNT, D_KEY_SIZE, D_KIND, D_MAX_ENTRIES, D_SLOT_COUNT, D_SLOT_SIZE, D_TOMBSTONES,
+  D_VALUE_OFFSET, D_VALUE_SIZE, LRU_WINDOW, SLOT_EMPTY, SLOT_KEY, SLOT_OCCUPIED_BIT as SLOT_OCCUPIED, SLOT_STAMP,
+  SLOT_TOMBSTONE,
+} from "./generated/maps";
 
 /** u64 slots per counters entry (one per worker or queue). */
-export const COUNTER_SLOTS: u32 = 8;
-
-// Descriptor fields.
-const D_KIND: usize = 0x20;
-const D_KEY_SIZE: usize = 0x24;
-const D_VALUE_SIZE: usize = 0x28;
-const D_MAX_ENTRIES: usize = 0x2c;
-const D_BASE: usize = 0x30;
-const D_COUNT: usize = 0x38;
-const D_SLOT_COUNT: usize = 0x40;
-const D_SLOT_SIZE: usize = 0x44;
-const D_VALUE_OFFSET: usize = 0x48;
-const D_TOMBSTONES: usize = 0x4c;
-const D_CLOCK: usize = 0x50;
-
-// Hash slot: {state u32, stamp u32, key, value}.
-const SLOT_EMPTY: u32 = 0;
-const SLOT_TOMBSTONE: u32 = 1;
-const SLOT_OCCUPIED: u32 = 0x80000000;
-const SLOT_STAMP: usize = 4;
-const SLOT_KEY: usize = 8;
-const LRU_WINDOW: u32 = 8;
+export { COUNTER_SLOTS };
 
 // @ts-ignore: decorator
 @external("wx", "map_declare")

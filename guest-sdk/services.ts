@@ -2,7 +2,7 @@
 // counters. Only log() calls into the host; the rest is read from or written
 // to the control block (docs/abi.md), so none of it costs a host call.
 
-import { COUNTERS_COUNT, COUNTERS_OFFSET, H_NOW_NS, H_SEED, LOG_OFFSET, LOG_SIZE } from "./abi";
+import { COUNTERS_COUNT, COUNTERS_OFFSET, H_NOW_NS, H_SEED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_OFFSET, LOG_SIZE, LOG_WARN } from "./abi";
 
 // ------------------------------------------------------------ time
 
@@ -37,10 +37,7 @@ export function random(): u32 {
 
 // ------------------------------------------------------------ log
 
-export const LOG_DEBUG: i32 = 0;
-export const LOG_INFO: i32 = 1;
-export const LOG_WARN: i32 = 2;
-export const LOG_ERROR: i32 = 3;
+export { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 // @ts-ignore: decorator
 @external("wx", "log")

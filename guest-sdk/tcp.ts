@@ -3,7 +3,9 @@
 
 import { load16be, load32be, store16be, store32be } from "./bytes";
 
-export const TCP_MIN_HLEN: u32 = 20;
+import { TCP_MIN_HLEN } from "./generated/proto";
+
+export { TCP_MIN_HLEN };
 
 export const TCP_FIN: u8 = 0x01;
 export const TCP_SYN: u8 = 0x02;

@@ -3,7 +3,9 @@
 
 import { load16be, store16be } from "./bytes";
 
-export const UDP_HLEN: u32 = 8;
+import { UDP_HLEN } from "./generated/proto";
+
+export { UDP_HLEN };
 
 @final @unmanaged
 export class Udp {

@@ -1,13 +1,12 @@
-// A verdict is a plain integer, XDP's numbering: action in bits 0-7, redirect
-// target port in bits 8-31. Nothing is allocated to return one.
+// A verdict is a plain integer, XDP's numbering: the action in the low
+// ACTION_BITS bits, a redirect target port above them (abi/contract.json).
+// Nothing is allocated to return one.
+
+import { ABORTED, ACTION_MASK, DROP, PASS, REDIRECT, TARGET_SHIFT, TX } from "./generated/abi";
+
+export { ABORTED, DROP, PASS, TX, REDIRECT };
 
 export type Verdict = u32;
-
-export const ABORTED: u32 = 0;
-export const DROP: u32 = 1;
-export const PASS: u32 = 2;
-export const TX: u32 = 3;
-export const REDIRECT: u32 = 4;
 
 // @ts-ignore: decorator
 @inline export function aborted(): Verdict { return ABORTED; }
@@ -18,9 +17,9 @@ export const REDIRECT: u32 = 4;
 // @ts-ignore: decorator
 @inline export function tx(): Verdict { return TX; }
 // @ts-ignore: decorator
-@inline export function redirect(port: u32): Verdict { return REDIRECT | (port << 8); }
+@inline export function redirect(port: u32): Verdict { return REDIRECT | (port << TARGET_SHIFT); }
 
 // @ts-ignore: decorator
-@inline export function actionOf(v: Verdict): u32 { return v & 0xff; }
+@inline export function actionOf(v: Verdict): u32 { return v & ACTION_MASK; }
 // @ts-ignore: decorator
-@inline export function targetOf(v: Verdict): u32 { return v >> 8; }
+@inline export function targetOf(v: Verdict): u32 { return v >> TARGET_SHIFT; }

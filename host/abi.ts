@@ -1,77 +1,37 @@
-// ABI v1 constants. docs/abi.md is the specification; guest-sdk/abi.ts mirrors
-// these numbers for the guest side.
+// The ABI v1 contract, host side: the numbers come from abi/contract.json
+// through scripts/gen-abi.mjs (host/generated/abi.ts); docs/abi.md explains them.
 
-export const ABI_VERSION = 1;
-export const ABI_MAGIC = 0x50445857; // "WXDP" little-endian
+import { WasmxdpError } from './errors.js';
+import { ACTION_NAMES, type ActionName, FRAME_SIZES, type FrameSize, MAX_QUEUE, MEMORY_BASE_PAGES } from './generated/abi.js';
 
-export const PAGE_SIZE = 65536;
+export * from './generated/abi.js';
 
-export const CONTROL_OFFSET = 0x0000000;
-export const CONTROL_SIZE = 0x10000;
-export const FRAME_AREA_OFFSET = 0x0010000;
-export const FRAME_AREA_SIZE = 0x1000000;
-export const MAPS_OFFSET = 0x1010000;
-export const MAPS_SIZE = 0x1000000;
-export const MEMORY_BASE = 0x2010000;
-export const MEMORY_BASE_PAGES = MEMORY_BASE / PAGE_SIZE;
+/** A count per XDP action, by name: { aborted, drop, pass, tx, redirect }. */
+export type ActionCounts = Record<ActionName, number>;
 
-export const DEFAULT_HEAP_PAGES = 16;
-export const MAX_HEAP_PAGES = 1024;
-
-export const HEADER_OFFSET = 0x0000;
-export const DESC_OFFSET = 0x0100;
-export const VERDICT_OFFSET = 0x2000;
-export const COUNTERS_OFFSET = 0x4000;
-export const COUNTERS_COUNT = 1024;
-export const LOG_OFFSET = 0x6000;
-export const LOG_SIZE = 0x2000;
-
-export const BATCH_CAPACITY = 256;
-export const DESC_SIZE = 16;
-export const VERDICT_SIZE = 16;
-
-// Header field offsets.
-export const H_MAGIC = 0x00;
-export const H_VERSION = 0x04;
-export const H_BATCH_CAPACITY = 0x08;
-export const H_FRAME_SIZE = 0x0c;
-export const H_FRAME_AREA_OFFSET = 0x10;
-export const H_FRAME_AREA_SIZE = 0x14;
-export const H_MAPS_OFFSET = 0x18;
-export const H_MAPS_SIZE = 0x1c;
-export const H_PORT_COUNT = 0x20;
-export const H_MEMORY_BASE = 0x24;
-export const H_SEED = 0x28;
-export const H_BATCH_N = 0x2c;
-export const H_NOW_NS = 0x30;
-
-// XDP action numbering.
-export const enum Action {
-  ABORTED = 0,
-  DROP = 1,
-  PASS = 2,
-  TX = 3,
-  REDIRECT = 4,
+/** counts[action] (indexed by action number) as an ActionCounts record. */
+export function actionCounts(counts: ArrayLike<number>): ActionCounts {
+  const out = {} as ActionCounts;
+  ACTION_NAMES.forEach((name, i) => { out[name] = counts[i] ?? 0; });
+  return out;
 }
-export const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
-export type ActionName = (typeof ACTION_NAMES)[number];
-
-export const FRAME_SIZES = [2048, 4096] as const;
-export const DEFAULT_FRAME_SIZE = 2048;
 
 export function memoryPages(heapPages: number): number {
   return MEMORY_BASE_PAGES + heapPages;
 }
 
-/**
- * Functions the host provides in the `wx` import namespace, with their wasm
- * signatures. Deploy-time validation refuses any other `wx` import.
- * - log(level, ptr, len): a UTF-8 message, rate-limited by the host.
- * - map_declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) -> i32:
- *   finds or allocates the named map in the maps region and returns its base
- *   address (negative: an error code, see docs/maps.md).
- */
-export const HOST_FUNCTIONS: Readonly<Record<string, { params: readonly ('i32' | 'i64')[]; results: readonly ('i32' | 'i64')[] }>> = {
-  log: { params: ['i32', 'i32', 'i32'], results: [] },
-  map_declare: { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: ['i32'] },
-};
+/** `n` as a frame size of the frame area, or E_CONFIG naming `what`. */
+export function checkFrameSize(n: unknown, what = 'frameSize'): FrameSize {
+  if (!(FRAME_SIZES as readonly unknown[]).includes(n)) {
+    throw new WasmxdpError('E_CONFIG', `${what} must be ${FRAME_SIZES.join(' or ')}, got ${JSON.stringify(n)}`);
+  }
+  return n as FrameSize;
+}
+
+/** `n` as an rx queue index the XDP program can steer (its XSKMAP size), or E_CONFIG. */
+export function checkQueue(n: unknown, what = 'queue'): number {
+  if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > MAX_QUEUE) {
+    throw new WasmxdpError('E_CONFIG', `${what} must be 0-${MAX_QUEUE}, got ${JSON.stringify(n)}`);
+  }
+  return n as number;
+}

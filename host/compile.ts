@@ -1,4 +1,5 @@
-// Compiles an AssemblyScript handler into a wasmxdp guest module.
+// Compiles a handler into a wasmxdp guest module: AssemblyScript here, C in
+// host/compile-c.ts.
 //
 // The author writes `export function handle(pkt: Packet): Verdict`; this module
 // generates the entry file that exports the ABI (`wx_abi_version`, `wx_batch`)
@@ -8,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAX_HEAP_PAGES, MEMORY_BASE, MEMORY_BASE_PAGES } from './abi.js';
+import { ABI_VERSION, MAX_HEAP_PAGES, MEMORY_BASE, MEMORY_BASE_PAGES } from './abi.js';
+import { compileCHandler } from './compile-c.js';
 import { WasmxdpError } from './errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,6 +18,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // when compiled, one level when run from source.
 export const PROJECT_ROOT = findRoot(here);
 export const SDK_DIR = path.join(PROJECT_ROOT, 'guest-sdk');
+export const C_SDK_DIR = path.join(SDK_DIR, 'c');
+/** The generated contract header (npm run gen:abi) the C SDK includes. */
+export const ABI_INCLUDE_DIR = path.join(PROJECT_ROOT, 'abi', 'include');
 const ENTRY_NAME = '__wx_entry.ts';
 
 function findRoot(start: string): string {
@@ -40,7 +45,7 @@ export function entrySource(handlerFile: string): string {
   return [
     `import { handle } from "${mod}";`,
     `import { packetAt, finish } from "wasmxdp/entry";`,
-    `export const wx_abi_version: i32 = 1;`,
+    `export const wx_abi_version: i32 = ${ABI_VERSION};`,
     `export function wx_batch(n: i32): i32 {`,
     `  for (let i: u32 = 0; i < <u32>n; i++) {`,
     `    const pkt = packetAt(i);`,
@@ -52,23 +57,24 @@ export function entrySource(handlerFile: string): string {
   ].join('\n');
 }
 
-/** Resolves what `wasmxdp run|build <handler>` was given to an AssemblyScript file. */
+/** Resolves what `wasmxdp run|build <handler>` was given to a handler source file (AssemblyScript or C). */
 export function resolveHandlerSource(p: string): string {
   const abs = path.resolve(p);
   if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
-    for (const name of ['handler.ts', 'index.ts', 'assembly/index.ts']) {
+    for (const name of ['handler.ts', 'index.ts', 'assembly/index.ts', 'handler.c']) {
       const f = path.join(abs, name);
       if (fs.existsSync(f)) return f;
     }
-    throw new WasmxdpError('E_USAGE', `${p} is a directory without handler.ts or index.ts: point at the handler source file`);
+    throw new WasmxdpError('E_USAGE', `${p} is a directory without handler.ts, index.ts or handler.c: point at the handler source file`);
   }
   if (!fs.existsSync(abs)) throw new WasmxdpError('E_USAGE', `${p}: no such file`);
   return abs;
 }
 
 export async function compileHandler(handlerFile: string, opts: CompileOptions = {}): Promise<Uint8Array> {
-  const asc = (await import('assemblyscript/asc')).default;
   const file = resolveHandlerSource(handlerFile);
+  if (file.endsWith('.c')) return compileCHandler(file, C_SDK_DIR, ABI_INCLUDE_DIR, opts);
+  const asc = (await import('assemblyscript/asc')).default;
   const dir = path.dirname(file);
   const outputs = new Map<string, Uint8Array | string>();
   const errors: string[] = [];
@@ -107,13 +113,13 @@ export async function compileHandler(handlerFile: string, opts: CompileOptions =
   return bin;
 }
 
-/** Every .ts file below `dir` (sorted), for cache keys. */
+/** Every source file (.ts, .c, .h) below `dir` (sorted), for cache keys. */
 function sourcesBelow(dir: string): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) { if (e.name !== 'node_modules' && e.name !== 'build') out.push(...sourcesBelow(p)); }
-    else if (e.name.endsWith('.ts')) out.push(p);
+    else if (/\.(ts|c|h)$/.test(e.name)) out.push(p);
   }
   return out.sort();
 }
@@ -127,7 +133,7 @@ export async function compileHandlerCached(handlerFile: string, opts: CompileOpt
   const file = resolveHandlerSource(handlerFile);
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify({ file, opts, v: 1 }));
-  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR)]) {
+  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR), ...sourcesBelow(ABI_INCLUDE_DIR)]) {
     h.update(f);
     h.update(fs.readFileSync(f));
   }

@@ -1,9 +1,8 @@
 // Guest log lines and trap reports, rate-limited per program so a guest that
 // logs or traps on every packet cannot flood the operator's terminal.
 
+import { LOG_LEVEL_NAMES as LEVELS } from './abi.js';
 import type { TrapKind } from './trap.js';
-
-const LEVELS = ['debug', 'info', 'warn', 'error'];
 
 export class GuestLog {
   private windowStart = 0;

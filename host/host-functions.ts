@@ -1,11 +1,11 @@
 // The import allow-list of ABI v1: what a guest may import and with which
 // signature. Validation refuses everything else; Sandbox provides exactly these.
-// The `wx` functions themselves are listed in host/abi.ts (HOST_FUNCTIONS).
+// The `wx` functions themselves come from abi/contract.json (HOST_FUNCTIONS).
 
-import { HOST_FUNCTIONS } from './abi.js';
+import { HOST_FUNCTIONS, HOST_NAMESPACE } from './abi.js';
 import type { FuncType } from './wasm-reader.js';
 
-export const HOST_NAMESPACE = 'wx';
+export { HOST_NAMESPACE };
 
 export const WX_FUNCTIONS: Readonly<Record<string, FuncType>> = HOST_FUNCTIONS;
 

@@ -6,6 +6,7 @@ import { DEFAULT_HEAP_PAGES, MAX_HEAP_PAGES, memoryPages } from './abi.js';
 import { WasmxdpError } from './errors.js';
 import { meter } from './fuel.js';
 import { validateModule } from './validate.js';
+import { checkWorld } from './world.js';
 import type { WasmInfo } from './wasm-reader.js';
 
 export interface LoadLimits {
@@ -48,6 +49,7 @@ export function loadModule(bytes: Uint8Array, limits: LoadLimits = {}): LoadedMo
     memoryPages: memoryPages(heapPages),
     sharedMemory: limits.sharedMemory,
   });
+  checkWorld(bytes);
   const metered = limits.metering ?? true;
   const code = metered ? meter(bytes, { startFuel: limits.startFuel }) : bytes;
   let module: WebAssembly.Module;

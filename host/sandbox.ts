@@ -6,8 +6,9 @@
 
 import {
   Action, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE, DEFAULT_HEAP_PAGES,
-  DESC_OFFSET, DESC_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES,
-  PAGE_SIZE, VERDICT_OFFSET, VERDICT_SIZE, memoryPages,
+  DESC_ADDR, DESC_HEADROOM, DESC_LEN, DESC_OFFSET, DESC_PORT, DESC_QUEUE, DESC_SIZE, DESC_TAILROOM, FRAME_AREA_OFFSET,
+  FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES, PAGE_SIZE, TARGET_MAX, VERDICT_OFFSET, VERDICT_SENTINEL,
+  VERDICT_SIZE, VERDICT_WORD, checkFrameSize, memoryPages,
 } from './abi.js';
 import { Batch } from './batch.js';
 import { WasmxdpError } from './errors.js';
@@ -63,8 +64,6 @@ export interface SandboxOptions {
   name?: string;
 }
 
-const SENTINEL = 0xffffffff;
-
 export class Sandbox {
   readonly memory: WebAssembly.Memory;
   readonly stats = new ProgramStats();
@@ -95,12 +94,10 @@ export class Sandbox {
     checkHeapPages(this.heapPages, opts.maxHeapPages ?? MAX_HEAP_PAGES);
     if (loaded) this.checkLoadedFor(loaded);
     this.frameSize = opts.frameSize ?? DEFAULT_FRAME_SIZE;
-    if (this.frameSize !== 2048 && this.frameSize !== 4096) {
-      throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${this.frameSize}`);
-    }
+    checkFrameSize(this.frameSize);
     this.portCount = opts.portCount ?? 1;
-    if (!Number.isInteger(this.portCount) || this.portCount < 1 || this.portCount > 0xffffff) {
-      throw new WasmxdpError('E_CONFIG', `portCount must be an integer from 1 to ${0xffffff}, got ${this.portCount}`);
+    if (!Number.isInteger(this.portCount) || this.portCount < 1 || this.portCount > TARGET_MAX) {
+      throw new WasmxdpError('E_CONFIG', `portCount must be an integer from 1 to ${TARGET_MAX}, got ${this.portCount}`);
     }
     this.failVerdict = opts.failVerdict ?? 'aborted';
     if (!FAIL_VERDICTS.includes(this.failVerdict)) {
@@ -283,13 +280,13 @@ export class Sandbox {
     for (let j = 0; j < k; j++) {
       const i = start + j;
       const d = DESC_OFFSET + j * DESC_SIZE;
-      dv.setUint32(d, batch.addr[i], true);
-      dv.setUint32(d + 4, batch.len[i], true);
-      dv.setUint16(d + 8, batch.port[i], true);
-      dv.setUint16(d + 10, batch.queue[i], true);
-      dv.setUint16(d + 12, batch.headroom[i], true);
-      dv.setUint16(d + 14, batch.tailroom[i], true);
-      dv.setUint32(VERDICT_OFFSET + j * VERDICT_SIZE, SENTINEL, true);
+      dv.setUint32(d + DESC_ADDR, batch.addr[i], true);
+      dv.setUint32(d + DESC_LEN, batch.len[i], true);
+      dv.setUint16(d + DESC_PORT, batch.port[i], true);
+      dv.setUint16(d + DESC_QUEUE, batch.queue[i], true);
+      dv.setUint16(d + DESC_HEADROOM, batch.headroom[i], true);
+      dv.setUint16(d + DESC_TAILROOM, batch.tailroom[i], true);
+      dv.setUint32(VERDICT_OFFSET + j * VERDICT_SIZE + VERDICT_WORD, VERDICT_SENTINEL, true);
     }
     this.seed = (Math.imul(this.seed ^ (this.seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
     dv.setUint32(H_SEED, this.seed, true);
@@ -303,7 +300,7 @@ export class Sandbox {
   private firstUnanswered(k: number): number {
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
     for (let j = 0; j < k; j++) {
-      if (this.dv.getUint32(VERDICT_OFFSET + j * VERDICT_SIZE, true) === SENTINEL) return j;
+      if (this.dv.getUint32(VERDICT_OFFSET + j * VERDICT_SIZE + VERDICT_WORD, true) === VERDICT_SENTINEL) return j;
     }
     return k;
   }

@@ -2,6 +2,7 @@
 // and per-batch timing. Recording allocates nothing: counters are numbers and
 // typed arrays, timings go to a fixed ring; snapshot() does the arithmetic.
 
+import { ACTION_NAMES, type ActionCounts, actionCounts } from './abi.js';
 import { TRAP_KINDS, TrapKind } from './trap.js';
 
 /** Batches whose timing p99 is computed over. */
@@ -10,7 +11,7 @@ export const TIMING_RING = 1024;
 export interface ProgramStatsSnapshot {
   packets: number;
   batches: number;
-  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  verdicts: ActionCounts;
   invalidVerdicts: number;
   traps: number;
   trapsByKind: Record<TrapKind, number>;
@@ -31,7 +32,7 @@ export interface ProgramStatsSnapshot {
 export class ProgramStats {
   packets = 0;
   batches = 0;
-  readonly verdicts = new Float64Array(5);
+  readonly verdicts = new Float64Array(ACTION_NAMES.length);
   invalidVerdicts = 0;
   traps = 0;
   readonly trapCounts = new Float64Array(TRAP_KINDS.length);
@@ -45,11 +46,6 @@ export class ProgramStats {
   private readonly ring = new Float64Array(TIMING_RING);
   private ringPos = 0;
   private ringFill = 0;
-
-  /** Kept for readers of the previous API. */
-  get trapsByKind(): Map<TrapKind, number> {
-    return new Map(TRAP_KINDS.map((k, i) => [k, this.trapCounts[i]]));
-  }
 
   recordTrap(kind: TrapKind, message: string): void {
     this.traps++;
@@ -68,7 +64,6 @@ export class ProgramStats {
   }
 
   snapshot(): ProgramStatsSnapshot {
-    const v = this.verdicts;
     const recent = Array.from(this.ring.subarray(0, this.ringFill)).sort((a, b) => a - b);
     const p99 = recent.length ? recent[Math.min(recent.length - 1, Math.ceil(recent.length * 0.99) - 1)] : 0;
     const trapsByKind = {} as Record<TrapKind, number>;
@@ -76,7 +71,7 @@ export class ProgramStats {
     return {
       packets: this.packets,
       batches: this.batches,
-      verdicts: { aborted: v[0], drop: v[1], pass: v[2], tx: v[3], redirect: v[4] },
+      verdicts: actionCounts(this.verdicts),
       invalidVerdicts: this.invalidVerdicts,
       traps: this.traps,
       trapsByKind,

@@ -24,14 +24,6 @@ export class GuestAbort extends Error {
   }
 }
 
-/** Thrown when a metered guest exhausts its fuel. */
-export class FuelExhausted extends Error {
-  constructor() {
-    super('guest ran out of fuel (CPU budget per packet exceeded)');
-    this.name = 'FuelExhausted';
-  }
-}
-
 // V8's trap messages (src/common/message-template.h, kWasmTrap*). Order
 // matters: "table index is out of bounds" is an indirect call, not a memory
 // access, and "unrepresentable" contains "table".
@@ -46,7 +38,6 @@ const PATTERNS: [RegExp, TrapKind][] = [
 
 export function classifyTrap(e: unknown): TrapKind {
   if (e instanceof GuestAbort) return 'abort';
-  if (e instanceof FuelExhausted) return 'fuel';
   if (e instanceof RangeError && /call stack/i.test(e.message)) return 'stack_overflow';
   const msg = e instanceof Error ? e.message : String(e);
   for (const [re, kind] of PATTERNS) if (re.test(msg)) return kind;

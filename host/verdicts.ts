@@ -2,7 +2,7 @@
 // record field is an untrusted u32; the only frame addresses that count are the
 // host's own descriptors in the Batch.
 
-import { Action, VERDICT_OFFSET, VERDICT_SIZE } from './abi.js';
+import { ACTION_MASK, Action, TARGET_SHIFT, VERDICT_ADDR, VERDICT_LEN, VERDICT_OFFSET, VERDICT_SIZE, VERDICT_WORD } from './abi.js';
 import type { Batch } from './batch.js';
 import type { ProgramStats } from './stats.js';
 
@@ -27,11 +27,11 @@ export function acceptVerdicts(dv: DataView, batch: Batch, start: number, count:
   for (let j = 0; j < count; j++) {
     const i = start + j;
     const r = VERDICT_OFFSET + j * VERDICT_SIZE;
-    const v = dv.getUint32(r, true);
-    const a = v & 0xff;
-    const t = v >>> 8;
-    const na = dv.getUint32(r + 4, true);
-    const nl = dv.getUint32(r + 8, true);
+    const v = dv.getUint32(r + VERDICT_WORD, true);
+    const a = v & ACTION_MASK;
+    const t = v >>> TARGET_SHIFT;
+    const na = dv.getUint32(r + VERDICT_ADDR, true);
+    const nl = dv.getUint32(r + VERDICT_LEN, true);
     // Plain JS numbers: no u32 wraparound in these sums.
     const lo = batch.addr[i] - batch.headroom[i];
     const hi = batch.addr[i] + batch.len[i] + batch.tailroom[i];

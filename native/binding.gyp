@@ -3,7 +3,7 @@
     {
       "target_name": "wasmxdp",
       "sources": ["src/addon.cc", "src/xsk_set.cc", "src/xdp_program.cc", "src/tenant_maps.cc", "src/peercred.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "../abi/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The contract header shared with the addon and the C guest SDK (npm run gen:abi).
+const ABI_INCLUDE = path.resolve(here, '../abi/include');
 const strict = process.env.WASMXDP_REQUIRE_NATIVE === '1';
 const PACKAGES = 'libxdp-dev libbpf-dev clang llvm';
 
@@ -59,7 +61,7 @@ const multiarch = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdou
 fs.mkdirSync(path.join(here, 'build/bpf'), { recursive: true });
 for (const src of fs.readdirSync(path.join(here, 'bpf')).filter((f) => f.endsWith('.c'))) {
   const out = path.join(here, 'build/bpf', src.replace(/\.c$/, '.o'));
-  run('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', path.join(here, 'bpf', src), '-o', out]);
+  run('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, `-I${ABI_INCLUDE}`, '-c', path.join(here, 'bpf', src), '-o', out]);
   console.log(`wasmxdp: built ${path.relative(path.resolve(here, '..'), out)}`);
 }
 

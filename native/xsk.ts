@@ -2,7 +2,11 @@
 // by every port of a pipeline, zero copy between the kernel and the guest.
 // Setup and teardown are ordinary calls; receive() and apply() are the two
 // per-burst calls and work on batch arrays bound once (host/batch.ts Batch).
-import { FRAME_AREA_OFFSET, FRAME_AREA_SIZE } from '../host/abi.js';
+import {
+  BPF_STAT_KEYS, DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, type FrameSize, MIN_TAILROOM, XDP_PACKET_HEADROOM, checkFrameSize,
+  checkQueue, MAX_QUEUE,
+} from '../host/abi.js';
+import type { Batch } from '../host/batch.js';
 import { WasmxdpError } from '../host/errors.js';
 import { mapNativeError } from './errno.js';
 import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
@@ -16,7 +20,7 @@ export type CopyMode = 'auto' | 'copy' | 'zerocopy';
 export interface PortSetOptions {
   memory: WebAssembly.Memory;
   /** 2048 (default) or 4096. */
-  frameSize?: 2048 | 4096;
+  frameSize?: FrameSize;
   /** Bytes before a received packet in its frame; at least 256 (the kernel's XDP headroom). Default 256. */
   headroom?: number;
   /** Fill and completion ring sizes (powers of two); default: the frame count, capped at 8192. */
@@ -43,18 +47,15 @@ export interface PortOptions {
   force?: boolean;
 }
 
-/** Batch arrays as in host/batch.ts; every array must hold at least as many entries as receive()'s max. */
-export interface BatchArrays {
-  addr: Uint32Array; len: Uint32Array; port: Uint16Array; queue: Uint16Array;
-  headroom: Uint16Array; tailroom: Uint16Array;
-  action: Uint8Array; target: Uint32Array; outAddr: Uint32Array; outLen: Uint32Array;
-  /**
-   * Optional: when given, receive() writes each frame's tenant id here (from
-   * the XDP metadata the classifier put in front of the packet; 0 = no tenant
-   * rule matched, or no metadata, counted in tenantMetaMissing).
-   */
-  tenant?: Uint16Array;
-}
+/**
+ * The arrays of a host/batch.ts Batch; every array must hold at least as many
+ * entries as receive()'s max. `tenant` is optional: when given, receive() writes
+ * each frame's tenant id there (from the XDP metadata the classifier put in front
+ * of the packet; 0 = no tenant rule matched, or no metadata, counted in
+ * tenantMetaMissing).
+ */
+export type BatchArrays = Pick<Batch, 'addr' | 'len' | 'port' | 'queue' | 'headroom' | 'tailroom' | 'action' | 'target' | 'outAddr' | 'outLen'>
+  & { tenant?: Uint16Array };
 
 /** XDP_STATISTICS of one socket. */
 export interface XdpSocketStats {
@@ -70,19 +71,15 @@ export interface PortCounters {
   tenantMetaMissing: number;
 }
 
-/** Counters of the interface's XDP program (summed over CPUs). */
-export interface ProgramStats {
-  aborted: number;
-  /** Frames dropped in the kernel because their tenant was over its packet-rate quota. */
-  drop: number;
-  pass: number; tx: number; redirect: number;
-  /** Reinjected PASS frames recognised by the loop guard and let through. */
-  guardPass: number;
-  /** Frames reinjected into the stack by PASS verdicts. */
-  reinjected: number;
-  /** Frames passed because no socket sits on their queue. */
-  noSocket: number;
-}
+/**
+ * Counters of the interface's XDP program (summed over CPUs): what the steering
+ * program returned per XDP action (aborted .. redirect), reinjected PASS frames
+ * its loop guard let through (guardPass), frames reinjected by PASS verdicts
+ * (reinjected), and frames passed because no socket sits on their queue
+ * (noSocket). `drop` counts frames over their tenant's packet-rate quota.
+ * abi/contract.json lists them.
+ */
+export type ProgramStats = Record<(typeof BPF_STAT_KEYS)[number], number>;
 
 /** Where every UMEM frame is: total === free + fill + tx + held, always. */
 export interface FrameAccounting {
@@ -93,11 +90,9 @@ export interface FrameAccounting {
 
 export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
 
-/** Receive queues one interface can have sockets on: the size of the XSKMAP in bpf/wasmxdp_kern.c (a test checks they agree). */
-export const MAX_QUEUES = 64;
+/** Receive queues one interface can have sockets on: the size of the XSKMAP (abi/contract.json). */
+export const MAX_QUEUES = MAX_QUEUE + 1;
 
-const PROGRAM_STAT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
-const XDP_PACKET_HEADROOM = 256;
 // Re-binding a queue right after a close fails with EBUSY while the kernel
 // tears the old socket down (~300 ms here).
 const BIND_RETRY_MS = 1500;
@@ -123,11 +118,10 @@ export class XskPortSet {
 
   /** Registers the memory's frame area as a UMEM. The memory must not grow while open. */
   static open(opts: PortSetOptions): XskPortSet {
-    const frameSize = opts.frameSize ?? 2048;
-    if (frameSize !== 2048 && frameSize !== 4096) throw new WasmxdpError('E_CONFIG', `frameSize must be 2048 or 4096, got ${frameSize}`);
+    const frameSize = checkFrameSize(opts.frameSize ?? DEFAULT_FRAME_SIZE);
     const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
-    if (!Number.isInteger(headroom) || headroom < XDP_PACKET_HEADROOM || headroom > frameSize - 1024) {
-      throw new WasmxdpError('E_CONFIG', `headroom must be an integer from ${XDP_PACKET_HEADROOM} to ${frameSize - 1024}, got ${headroom}`);
+    if (!Number.isInteger(headroom) || headroom < XDP_PACKET_HEADROOM || headroom > frameSize - MIN_TAILROOM) {
+      throw new WasmxdpError('E_CONFIG', `headroom must be an integer from ${XDP_PACKET_HEADROOM} to ${frameSize - MIN_TAILROOM}, got ${headroom}`);
     }
     const umemOffset = opts.umemOffset ?? FRAME_AREA_OFFSET;
     const umemSize = opts.umemSize ?? FRAME_AREA_SIZE;
@@ -169,7 +163,7 @@ export class XskPortSet {
     for (const [k, v] of [['rxSize', opts.rxSize], ['txSize', opts.txSize]] as const) {
       if (v !== undefined && !pow2(v)) throw new WasmxdpError('E_CONFIG', `${k} must be a power of two, got ${v}`);
     }
-    if (!Number.isInteger(queue) || queue < 0 || queue >= MAX_QUEUES) throw new WasmxdpError('E_CONFIG', `queue must be 0-${MAX_QUEUES - 1}, got ${queue}`);
+    checkQueue(queue);
     const deadline = Date.now() + BIND_RETRY_MS;
     for (;;) {
       try {
@@ -219,9 +213,9 @@ export class XskPortSet {
 
   programStats(port: number): ProgramStats {
     const v = this.live().programStats(port);
-    const out = {} as Record<string, number>;
-    PROGRAM_STAT_NAMES.forEach((name, i) => { out[name] = v[i]; });
-    return out as unknown as ProgramStats;
+    const out = {} as ProgramStats;
+    BPF_STAT_KEYS.forEach((name, i) => { out[name] = v[i]; });
+    return out;
   }
 
   /**

@@ -29,12 +29,18 @@ if (fs.existsSync(nativeBuild)) {
 
 console.log('wasmxdp: compiling the examples');
 const { compileHandlerCached } = await import(pathToFileURL(path.join(root, 'dist/host/compile.js')).href);
+const { cToolchain } = await import(pathToFileURL(path.join(root, 'dist/host/compile-c.js')).href);
 const { stampProvenance } = await import(pathToFileURL(path.join(root, 'dist/pipeline/program/provenance.js')).href);
 const examples = path.join(root, 'examples');
 let failed = 0;
 for (const name of fs.readdirSync(examples).sort()) {
-  const src = path.join(examples, name, 'handler.ts');
-  if (!fs.existsSync(src)) continue;
+  const src = ['handler.ts', 'handler.c'].map((f) => path.join(examples, name, f)).find((f) => fs.existsSync(f));
+  if (!src) continue;
+  if (src.endsWith('.c') && !cToolchain().ok) {
+    // C examples are optional, like the live backend: say what would build them.
+    console.warn(`  examples/${name}: not built: C handlers need ${cToolchain().missing.join(' and ')} (Debian: apt-get install clang lld)`);
+    continue;
+  }
   try {
     const bin = await stampProvenance(await compileHandlerCached(src), src);
     fs.mkdirSync(path.join(examples, name, 'build'), { recursive: true });

@@ -2,7 +2,7 @@
 // start-up and then reach them with plain loads and stores (docs/maps.md).
 
 import { MapsRegion } from './region.js';
-import type { MapKind } from './layout.js';
+import { EINVAL, type MapKind } from './layout.js';
 
 export type MapDeclareImport = (namePtr: number, nameLen: number, kind: number, keySize: number, valueSize: number, maxEntries: number) => number;
 
@@ -18,7 +18,7 @@ export function mapDeclareImport(memory: WebAssembly.Memory): MapDeclareImport &
     const u8 = region.u8;
     const p = namePtr >>> 0;
     const n = nameLen >>> 0;
-    if (n > 64 || p + n > u8.length) { fn.lastError = 'map name out of bounds'; return -22; }
+    if (n > 64 || p + n > u8.length) { fn.lastError = 'map name out of bounds'; return EINVAL; }
     const r = region.declareBytes(u8.slice(p, p + n), { kind: (kind >>> 0) as MapKind, keySize: keySize >>> 0, valueSize: valueSize >>> 0, maxEntries: maxEntries >>> 0 }, false);
     if (r.code < 0) { fn.lastError = r.message; return r.code; }
     return r.desc;

@@ -1,89 +1,52 @@
-// Maps region layout, version 1. docs/maps.md is the specification;
-// guest-sdk/maps.ts holds the same numbers and the same algorithms for the
-// guest, and test/maps/vectors.json pins both to identical bytes.
+// Maps region layout, version 1. docs/maps.md is the specification; the
+// numbers come from abi/contract.json (generated/maps.ts), guest-sdk/maps.ts
+// runs the same algorithms for the guest, and test/maps/vectors.json pins both
+// to identical bytes.
 
-import { MAPS_OFFSET, MAPS_SIZE } from '../abi.js';
+import {
+  MAP_ANY, MAP_ARRAY, MAP_COUNTERS, MAP_E2BIG, MAP_EEXIST, MAP_EINVAL, MAP_ENOENT, MAP_ENOSPC, MAP_EXIST, MAP_HASH, MAP_LRU_HASH,
+  MAP_NOEXIST, MAP_OK, MAPS_OFFSET, MAPS_SIZE,
+} from '../abi.js';
+import {
+  COUNTER_SLOTS, DIR_CAPACITY, KEY_SIZE_MAX, MAP_DESC_SIZE, MAX_ENTRIES_MAX, REGION_HEADER_SIZE, SLOT_KEY, VALUE_SIZE_MAX,
+} from '../generated/maps.js';
 
-export const MAPS_MAGIC = 0x504d5857; // "WXMP" little-endian
-export const MAPS_LAYOUT_VERSION = 1;
-
-// Region header, at the start of the maps region.
-export const R_MAGIC = 0x00;
-export const R_VERSION = 0x04;
-export const R_DIR_CAPACITY = 0x08;
-export const R_MAP_COUNT = 0x0c;
-export const R_NEXT_FREE = 0x10; // bump allocator: offset from the region start
-export const R_SIZE = 0x14;
-export const R_GENERATION = 0x18; // bumped by every directory change
-export const R_COUNTER_SLOTS = 0x1c;
-export const REGION_HEADER_SIZE = 0x100;
+// The layout's numbers: abi/contract.json "mapsLayout", shared with the guest.
+export {
+  BODY_ALIGN, COUNTER_SLOTS, D_BASE, D_BYTE_SIZE, D_CLOCK, D_COUNT, D_FLAGS, D_GENERATION, D_KEY_SIZE, D_KIND, D_MAX_ENTRIES,
+  D_NAME, D_SLOT_COUNT, D_SLOT_SIZE, D_TOMBSTONES, D_VALUE_OFFSET, D_VALUE_SIZE, DIR_CAPACITY, KEY_SIZE_MAX, LRU_WINDOW,
+  MAPS_LAYOUT_VERSION, MAPS_MAGIC, MAX_ENTRIES_MAX, MAP_DESC_SIZE as DESC_SIZE, NAME_MAX, R_COUNTER_SLOTS, R_DIR_CAPACITY,
+  R_GENERATION, R_MAGIC, R_MAP_COUNT, R_NEXT_FREE, R_SIZE, R_VERSION, REGION_HEADER_SIZE, SLOT_EMPTY, SLOT_KEY,
+  SLOT_OCCUPIED_BIT, SLOT_STAMP, SLOT_STATE, SLOT_TOMBSTONE, VALUE_SIZE_MAX,
+} from '../generated/maps.js';
 
 export const DIR_OFFSET = REGION_HEADER_SIZE;
-export const DIR_CAPACITY = 64;
-export const DESC_SIZE = 128;
-export const BODIES_OFFSET = DIR_OFFSET + DIR_CAPACITY * DESC_SIZE; // 0x2100
-export const BODY_ALIGN = 64;
-
-// Map descriptor fields (offsets inside one directory entry).
-export const D_NAME = 0x00;
-export const NAME_MAX = 32;
-export const D_KIND = 0x20;
-export const D_KEY_SIZE = 0x24;
-export const D_VALUE_SIZE = 0x28;
-export const D_MAX_ENTRIES = 0x2c;
-export const D_BASE = 0x30; // absolute memory address of the body
-export const D_BYTE_SIZE = 0x34; // bytes allocated for the body
-export const D_COUNT = 0x38; // live entries (hash kinds)
-export const D_GENERATION = 0x3c; // 1 at creation, +1 on every reset or clear
-export const D_SLOT_COUNT = 0x40;
-export const D_SLOT_SIZE = 0x44;
-export const D_VALUE_OFFSET = 0x48; // value offset inside a slot
-export const D_TOMBSTONES = 0x4c;
-export const D_CLOCK = 0x50; // LRU use clock
-export const D_FLAGS = 0x54;
+export const BODIES_OFFSET = DIR_OFFSET + DIR_CAPACITY * MAP_DESC_SIZE; // 0x2100
 
 export const enum MapKind {
   FREE = 0,
-  HASH = 1,
-  LRU_HASH = 2,
-  ARRAY = 3,
-  COUNTERS = 4,
+  HASH = MAP_HASH,
+  LRU_HASH = MAP_LRU_HASH,
+  ARRAY = MAP_ARRAY,
+  COUNTERS = MAP_COUNTERS,
 }
-export const KIND_NAMES: Record<number, string> = { 1: 'hash', 2: 'lru_hash', 3: 'array', 4: 'counters' };
-
-/** u64 counter slots per counters entry: one per worker or queue (queue & 7). */
-export const COUNTER_SLOTS = 8;
-
-// Hash slot: {state u32, stamp u32, key (padded to 8), value (padded to 8)}.
-export const SLOT_EMPTY = 0;
-export const SLOT_TOMBSTONE = 1;
-export const SLOT_OCCUPIED_BIT = 0x80000000;
-export const SLOT_STATE = 0;
-export const SLOT_STAMP = 4;
-export const SLOT_KEY = 8;
-/** LRU eviction looks at this many slots from the new key's home bucket. */
-export const LRU_WINDOW = 8;
+export const KIND_NAMES: Record<number, string> = { [MAP_HASH]: 'hash', [MAP_LRU_HASH]: 'lru_hash', [MAP_ARRAY]: 'array', [MAP_COUNTERS]: 'counters' };
 
 // Update flags, as BPF's.
-export const ANY = 0;
-export const NOEXIST = 1;
-export const EXIST = 2;
+export const ANY = MAP_ANY;
+export const NOEXIST = MAP_NOEXIST;
+export const EXIST = MAP_EXIST;
 
 // Result codes: negative errno values, as BPF's helpers return them.
-export const OK = 0;
-export const ENOENT = -2;
-export const E2BIG = -7;
-export const EEXIST = -17;
-export const EINVAL = -22;
-export const ENOSPC = -28;
+export const OK = MAP_OK;
+export const ENOENT = MAP_ENOENT;
+export const E2BIG = MAP_E2BIG;
+export const EEXIST = MAP_EEXIST;
+export const EINVAL = MAP_EINVAL;
+export const ENOSPC = MAP_ENOSPC;
 export const CODE_NAMES: Record<number, string> = {
   [OK]: 'ok', [ENOENT]: 'ENOENT', [E2BIG]: 'E2BIG', [EEXIST]: 'EEXIST', [EINVAL]: 'EINVAL', [ENOSPC]: 'ENOSPC',
 };
-
-// Shape limits, checked by declare on both sides of the ABI.
-export const KEY_SIZE_MAX = 256;
-export const VALUE_SIZE_MAX = 65536;
-export const MAX_ENTRIES_MAX = 1 << 22;
 
 export { MAPS_OFFSET, MAPS_SIZE };
 

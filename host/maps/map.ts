@@ -5,8 +5,7 @@
 import { WasmxdpError } from '../errors.js';
 import * as hash from './hash.js';
 import {
-  ANY, CODE_NAMES, COUNTER_SLOTS, D_COUNT, D_GENERATION, D_SLOT_COUNT, D_SLOT_SIZE, D_VALUE_OFFSET, EINVAL,
-  ENOENT, EXIST, MapKind, NOEXIST, OK,
+  ANY, CODE_NAMES, COUNTER_SLOTS, D_COUNT, D_GENERATION, D_SLOT_COUNT, D_SLOT_SIZE, D_VALUE_OFFSET, E2BIG, EEXIST, EINVAL, ENOENT, EXIST, MapKind, NOEXIST, OK,
 } from './layout.js';
 import type { MapInfo, MapsRegion } from './region.js';
 import { FieldSchema, TypedMap } from './schema.js';
@@ -170,8 +169,8 @@ export class MapHandle {
 export function explain(code: number, info: MapInfo): string {
   switch (code) {
     case ENOENT: return 'no such key (ENOENT)';
-    case -17: return 'the key exists and noexist was asked (EEXIST)';
-    case -7: return `the map is full (${info.maxEntries} entries, E2BIG): delete entries, or declare it as lru_hash or larger`;
+    case EEXIST: return 'the key exists and noexist was asked (EEXIST)';
+    case E2BIG: return `the map is full (${info.maxEntries} entries, E2BIG): delete entries, or declare it as lru_hash or larger`;
     case EINVAL: return `invalid for a ${info.kindName} map: bad flags, or an index outside 0..${info.maxEntries - 1}, or delete on an array (EINVAL)`;
     default: return CODE_NAMES[code] ?? `code ${code}`;
   }

@@ -21,15 +21,13 @@
 #include "tenant_kern.h"
 #endif
 
-#define STAT_ABORTED 0
-#define STAT_DROP 1
-#define STAT_PASS 2
-#define STAT_TX 3
-#define STAT_REDIRECT 4
-#define STAT_GUARD_PASS 5 /* reinjected frame recognised and passed */
-#define STAT_REINJECT 6   /* frames reinjected by wasmxdp_reinj */
-#define STAT_NO_SOCKET 7  /* passed because no socket sits on the queue */
-#define STAT_COUNT 8
+/* Stat indexes, struct wx_bpf_cfg, XSKMAP size: abi/contract.json. */
+#include "wasmxdp_abi.h"
+
+/* Verdicts and the per-action counters use the contract's numbering: it must be the kernel's. */
+_Static_assert(WX_ACTION_ABORTED == XDP_ABORTED && WX_ACTION_DROP == XDP_DROP && WX_ACTION_PASS == XDP_PASS &&
+	       WX_ACTION_TX == XDP_TX && WX_ACTION_REDIRECT == XDP_REDIRECT,
+	       "abi/contract.json: verdict.actions must be XDP's action numbers");
 
 /* Reinjected frames older than this are not trusted to be ours. */
 #define GUARD_WINDOW_NS 1000000ULL
@@ -39,21 +37,16 @@ struct guard {
 	__u64 stamp_ns;
 };
 
-struct cfg {
-	__u32 guard; /* 1: steering program runs in SKB mode, reinjection needs the guard */
-	__u32 pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, 64);
+	__uint(max_entries, WX_XSKMAP_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_COUNT);
+	__uint(max_entries, WX_BPF_STAT_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } wx_stats SEC(".maps");
@@ -69,7 +62,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct cfg);
+	__type(value, struct wx_bpf_cfg);
 } wx_cfg SEC(".maps");
 
 static __always_inline void count(__u32 idx)
@@ -77,6 +70,15 @@ static __always_inline void count(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&wx_stats, &idx);
 	if (v)
 		*v += 1;
+}
+
+/* Every return of the steering program goes through here, so the per-action
+ * counters (indexed by XDP action, WX_BPF_STAT_ABORTED..REDIRECT) count what
+ * the program really returned, whichever path returned it. */
+static __always_inline int verdict(int action)
+{
+	count(action);
+	return action;
 }
 
 SEC("xdp")
@@ -89,14 +91,16 @@ int wasmxdp_steer(struct xdp_md *ctx)
 		__u64 now = bpf_ktime_get_ns();
 		g->inflight -= 1;
 		if (now - g->stamp_ns < GUARD_WINDOW_NS) {
-			count(STAT_GUARD_PASS);
-			count(STAT_PASS);
-			return XDP_PASS;
+			count(WX_BPF_STAT_GUARD_PASS);
+			return verdict(XDP_PASS);
 		}
 		/* Stale: the skb died before reaching us. Forget it. */
 		g->inflight = 0;
 	}
 
+#ifdef WASMXDP_TEST_ACTION /* defined only by the test that checks each action's counter */
+	return verdict(WASMXDP_TEST_ACTION);
+#endif
 	__u32 q = ctx->rx_queue_index;
 #ifndef WASMXDP_NO_TENANTS
 	/* Tenant section (tenant_kern.h): classify, enforce the tenant's packet
@@ -108,34 +112,30 @@ int wasmxdp_steer(struct xdp_md *ctx)
 	if (!wx_within_quota(tenant)) {
 		if (ts)
 			ts->over_quota += 1;
-		count(STAT_DROP);
-		return XDP_DROP;
+		return verdict(XDP_DROP);
 	}
-	if (bpf_map_lookup_elem(&xsks, &q)) {
+	if (bpf_map_lookup_elem(&xsks, &q))
 		wx_put_meta(ctx, tenant);
-		if (ts)
-			ts->to_user += 1;
-		count(STAT_REDIRECT);
-		return bpf_redirect_map(&xsks, q, XDP_PASS);
-	}
-	if (ts)
-		ts->no_socket += 1;
-#else
-	if (bpf_map_lookup_elem(&xsks, &q)) {
-		count(STAT_REDIRECT);
-		return bpf_redirect_map(&xsks, q, XDP_PASS);
-	}
 #endif
-	count(STAT_NO_SOCKET);
-	count(STAT_PASS);
-	return XDP_PASS;
+	/* XDP_REDIRECT, or the fallback XDP_PASS when no socket sits on the queue. */
+	int action = bpf_redirect_map(&xsks, q, XDP_PASS);
+	if (action != XDP_REDIRECT) {
+		count(WX_BPF_STAT_NO_SOCKET);
+#ifndef WASMXDP_NO_TENANTS
+		if (ts)
+			ts->no_socket += 1;
+	} else if (ts) {
+		ts->to_user += 1;
+#endif
+	}
+	return verdict(action);
 }
 
 SEC("xdp")
 int wasmxdp_reinj(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct cfg *c = bpf_map_lookup_elem(&wx_cfg, &zero);
+	struct wx_bpf_cfg *c = bpf_map_lookup_elem(&wx_cfg, &zero);
 
 #ifndef WASMXDP_NO_GUARD /* defined only by the test that shows the loop without the guard */
 	if (c && c->guard) {
@@ -146,7 +146,7 @@ int wasmxdp_reinj(struct xdp_md *ctx)
 		}
 	}
 #endif
-	count(STAT_REINJECT);
+	count(WX_BPF_STAT_REINJECT);
 	return XDP_PASS;
 }
 

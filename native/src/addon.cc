@@ -96,7 +96,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     c.base = static_cast<uint8_t*>(data);
     c.umemOffset = u32(o, "umemOffset", 0);
     c.umemSize = u32(o, "umemSize", 0);
-    c.frameSize = u32(o, "frameSize", 2048);
+    c.frameSize = u32(o, "frameSize", WX_DEFAULT_FRAME_SIZE);
     c.frameHeadroom = u32(o, "frameHeadroom", 0);
     c.fillSize = u32(o, "fillSize", 4096);
     c.compSize = u32(o, "compSize", 4096);
@@ -220,10 +220,10 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
 
   Napi::Value ProgramStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    uint64_t v[kStatCount];
+    uint64_t v[WX_BPF_STAT_COUNT];
     set(env).program(portArg(info)).readStats(v);
-    Napi::Array a = Napi::Array::New(env, kStatCount);
-    for (uint32_t i = 0; i < kStatCount; i++) a.Set(i, (double)v[i]);
+    Napi::Array a = Napi::Array::New(env, WX_BPF_STAT_COUNT);
+    for (uint32_t i = 0; i < WX_BPF_STAT_COUNT; i++) a.Set(i, (double)v[i]);
     return a;
   }
 

@@ -12,11 +12,6 @@
 
 namespace {
 
-struct Cfg {
-  uint32_t guard;
-  uint32_t pad;
-};
-
 uint32_t modeFlag(XdpMode m) { return m == XdpMode::Skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE; }
 
 std::string progName(uint32_t id) {
@@ -70,7 +65,7 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
 
     // In SKB mode the steering program sees reinjected frames again: arm the guard.
     uint32_t zero = 0;
-    Cfg cfg{mode == XdpMode::Skb ? 1u : 0u, 0};
+    wx_bpf_cfg cfg{mode == XdpMode::Skb ? 1u : 0u, 0};
     if (bpf_map_update_elem(cfgFd_, &zero, &cfg, BPF_ANY)) throw SysError("bpf_map_update", errno, "wx_cfg");
 
     evictExisting(force);
@@ -153,8 +148,8 @@ int XdpProgram::reinject(const void* data, uint32_t len, uint32_t queue) {
   return r < 0 ? -errno : 0;
 }
 
-void XdpProgram::readStats(uint64_t out[kStatCount]) {
-  for (uint32_t i = 0; i < kStatCount; i++) {
+void XdpProgram::readStats(uint64_t out[WX_BPF_STAT_COUNT]) {
+  for (uint32_t i = 0; i < WX_BPF_STAT_COUNT; i++) {
     out[i] = 0;
     if (bpf_map_lookup_elem(statsFd_, &i, percpu_.data()) == 0)
       for (int c = 0; c < ncpus_; c++) out[i] += percpu_[c];

@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "wasmxdp_abi.h"
 #include "tenant_maps.h"
 
 struct bpf_object;
 
 enum class XdpMode { Skb, Drv };
-
-// Indexes of the per-CPU counter array in wasmxdp_kern.c.
-constexpr int kStatCount = 8;
 
 class XdpProgram {
  public:
@@ -31,7 +29,7 @@ class XdpProgram {
   // Returns 0 or a negative errno.
   int reinject(const void* data, uint32_t len, uint32_t queue);
   // Sums of the per-CPU counters.
-  void readStats(uint64_t out[kStatCount]);
+  void readStats(uint64_t out[WX_BPF_STAT_COUNT]);
 
   // Tenant selectors, quotas and counters of this device (issue 9).
   TenantMaps& tenants() { return *tenants_; }

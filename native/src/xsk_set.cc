@@ -48,12 +48,13 @@ std::shared_ptr<XdpProgram> acquireProgram(const std::string& obj, const PortCon
 }  // namespace
 
 XskSet::XskSet(const UmemConfig& cfg) : cfg_(cfg) {
-  if (cfg.frameSize != 2048 && cfg.frameSize != 4096) throw UsageError("frameSize must be 2048 or 4096");
+  static_assert(WX_FRAME_SIZE_0 == 1 << 11 && WX_FRAME_SIZE_1 == 1 << 12, "frameShift_ below assumes these");
+  if (cfg.frameSize != WX_FRAME_SIZE_0 && cfg.frameSize != WX_FRAME_SIZE_1) throw UsageError("frameSize must be 2048 or 4096");
   if (cfg.umemOffset % 4096 || cfg.umemSize % cfg.frameSize || cfg.umemSize == 0)
     throw UsageError("UMEM region must be page aligned and a whole number of frames");
   umemArea_ = cfg.base + cfg.umemOffset;
   frameCount_ = cfg.umemSize / cfg.frameSize;
-  frameShift_ = cfg.frameSize == 2048 ? 11 : 12;
+  frameShift_ = cfg.frameSize == WX_FRAME_SIZE_0 ? 11 : 12;
   xsk_umem_config uc{};
   uc.fill_size = cfg.fillSize;
   uc.comp_size = cfg.compSize;
@@ -323,16 +324,16 @@ void XskSet::apply(uint32_t n) {
     }
     uint32_t pi = batch_.port[i] < np ? batch_.port[i] : 0;
     uint8_t act = batch_.action[i];
-    if (act == 2 || act == 3 || act == 4) {
+    if (act == WX_ACTION_PASS || act == WX_ACTION_TX || act == WX_ACTION_REDIRECT) {
       uint32_t out = batch_.outAddr[i] - cfg_.umemOffset;
       uint32_t len = batch_.outLen[i];
       uint32_t frameStart = fi << frameShift_;
-      bool inFrame = out >= frameStart && out < frameStart + fs && len >= 14 && len <= frameStart + fs - out;
-      uint32_t to = act == 4 ? batch_.target[i] : pi;
+      bool inFrame = out >= frameStart && out < frameStart + fs && len >= WX_MIN_TX_LEN && len <= frameStart + fs - out;
+      uint32_t to = act == WX_ACTION_REDIRECT ? batch_.target[i] : pi;
       if (!inFrame || to >= np || batch_.port[i] >= np) {
         ports_[pi]->ctr.invalidVerdicts++;
-        act = 1;
-      } else if (act == 2) {
+        act = WX_ACTION_DROP;
+      } else if (act == WX_ACTION_PASS) {
         passIdx_.push_back(i);
         continue;
       } else {
@@ -341,7 +342,7 @@ void XskSet::apply(uint32_t n) {
           state_[fi] = Tx;
           t.inTx++;
           held_--;
-          if (act == 3) t.ctr.tx++;
+          if (act == WX_ACTION_TX) t.ctr.tx++;
           else {
             ports_[pi]->ctr.redirectOut++;
             t.ctr.redirectIn++;
@@ -349,7 +350,7 @@ void XskSet::apply(uint32_t n) {
           continue;
         }
         t.ctr.txRingFull++;
-        act = 1;
+        act = WX_ACTION_DROP;
       }
     }
     ports_[pi]->ctr.drop++;

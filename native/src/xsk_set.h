@@ -21,8 +21,8 @@ struct UmemConfig {
   uint8_t* base;         // start of the caller's memory
   uint32_t umemOffset;   // page-aligned offset of the UMEM in it
   uint32_t umemSize;
-  uint32_t frameSize;    // 2048 or 4096
-  uint32_t frameHeadroom;  // xsk frame_headroom; rx headroom = 256 + this
+  uint32_t frameSize;    // WX_FRAME_SIZE_0 or WX_FRAME_SIZE_1
+  uint32_t frameHeadroom;  // xsk frame_headroom; rx headroom = WX_XDP_PACKET_HEADROOM + this
   uint32_t fillSize, compSize;
   std::string bpfObject;
 };
@@ -90,11 +90,11 @@ class XskSet {
   int linkError(uint32_t port) const;
   const PortCounters& counters(uint32_t port) const { return ports_[port]->ctr; }
   XdpProgram& program(uint32_t port) { return *ports_[port]->prog; }
-  uint32_t portQueue(uint32_t port) const { return ports_[port]->cfg.queue; }
-  const PortConfig& portConfig(uint32_t port) const { return ports_[port]->cfg; }
   FrameCounts frames() const;
   uint32_t invalidAddrs() const { return invalidAddrs_; }
-  uint32_t rxHeadroom() const { return 256 + cfg_.frameHeadroom; }
+
+  // Where the kernel puts a received packet in its frame (its metadata sits just before).
+  uint32_t rxHeadroom() const { return WX_XDP_PACKET_HEADROOM + cfg_.frameHeadroom; }
 
  private:
   enum : uint8_t { Free, Fill, Held, Tx };

@@ -4,11 +4,10 @@ import { MemorySource, type ByteSource } from './byte-source.js';
 import { StreamedCapture, type ReadOptions, type SourceFactory } from './capture.js';
 import { CaptureFormatError, HINT_CORRUPT, HINT_TRUNCATED } from './format-error.js';
 import { requireEthernet } from './link-types.js';
-import { MAX_CAPTURED_LENGTH, type CapturePacket } from './types.js';
+import {
+  MAX_CAPTURED_LENGTH, PCAP_MAGIC_MODIFIED as MAGIC_MODIFIED, PCAP_MAGIC_NS as MAGIC_NS, PCAP_MAGIC_US as MAGIC_US, type CapturePacket,
+} from './types.js';
 
-const MAGIC_US = 0xa1b2c3d4;
-const MAGIC_NS = 0xa1b23c4d;
-const MAGIC_MODIFIED = 0xa1b2cd34; // Kuznetzov's patched libpcap: longer record headers
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 

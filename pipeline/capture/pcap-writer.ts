@@ -3,10 +3,9 @@
 
 import { WasmxdpError } from '../../host/errors.js';
 import { CaptureEncoding, CaptureWriter, encodeCapture, writeAll } from './capture-writer.js';
-import { LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, type WritablePacket } from './types.js';
+import { LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, PCAP_MAGIC_NS, PCAP_MAGIC_US, type WritablePacket } from './types.js';
 
-export const PCAP_MAGIC_US = 0xa1b2c3d4;
-export const PCAP_MAGIC_NS = 0xa1b23c4d;
+export { PCAP_MAGIC_NS, PCAP_MAGIC_US };
 
 export interface PcapWriteOptions {
   /** Nanosecond timestamps (magic a1b23c4d) instead of microseconds. */

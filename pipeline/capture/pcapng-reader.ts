@@ -8,14 +8,10 @@ import { StreamedCapture, type ReadOptions, type SourceFactory } from './capture
 import { CaptureFormatError, HINT_CORRUPT, HINT_TRUNCATED } from './format-error.js';
 import { requireEthernet } from './link-types.js';
 import { forEachOption, optionText } from './options.js';
-import { MAX_CAPTURED_LENGTH, type CapturePacket } from './types.js';
-
-const SHB = 0x0a0d0d0a;
-const IDB = 1;
-const PB = 2;
-const SPB = 3;
-const EPB = 6;
-const BOM = 0x1a2b3c4d;
+import {
+  MAX_CAPTURED_LENGTH, PCAPNG_BLOCK_EPB as EPB, PCAPNG_BLOCK_IDB as IDB, PCAPNG_BLOCK_PB as PB, PCAPNG_BLOCK_SHB as SHB,
+  PCAPNG_BLOCK_SPB as SPB, PCAPNG_BYTE_ORDER_MAGIC as BOM, type CapturePacket,
+} from './types.js';
 
 const BLOCK_NAMES: Record<number, string> = {
   [SHB]: 'section header block', 1: 'interface description block', 2: 'packet block', 3: 'simple packet block',

@@ -6,16 +6,10 @@
 import { WasmxdpError } from '../../host/errors.js';
 import { CaptureEncoding, CaptureWriter, encodeCapture, join, writeAll } from './capture-writer.js';
 import { checkOrigLen, checkSnaplen } from './pcap-writer.js';
-import { LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, type WritablePacket } from './types.js';
-
-export const BLOCK_SHB = 0x0a0d0d0a;
-export const BLOCK_IDB = 1;
-export const BLOCK_PB = 2;
-export const BLOCK_SPB = 3;
-export const BLOCK_NRB = 4;
-export const BLOCK_ISB = 5;
-export const BLOCK_EPB = 6;
-export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+import {
+  LINKTYPE_ETHERNET, MAX_CAPTURED_LENGTH, PCAPNG_BLOCK_EPB as BLOCK_EPB, PCAPNG_BLOCK_IDB as BLOCK_IDB, PCAPNG_BLOCK_SHB as BLOCK_SHB,
+  PCAPNG_BYTE_ORDER_MAGIC as BYTE_ORDER_MAGIC, type WritablePacket,
+} from './types.js';
 
 export const OPT_ENDOFOPT = 0;
 export const OPT_COMMENT = 1;

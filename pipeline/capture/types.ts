@@ -42,3 +42,15 @@ export interface WritablePacket {
   /** pcapng only: written as the epb_flags word. */
   flags?: number;
 }
+
+// Format magic numbers, one copy for the readers and the writers.
+export const PCAP_MAGIC_US = 0xa1b2c3d4;
+export const PCAP_MAGIC_NS = 0xa1b23c4d;
+/** Kuznetzov's patched libpcap: longer record headers (read to refuse). */
+export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
+export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+export const PCAPNG_BLOCK_SHB = 0x0a0d0d0a;
+export const PCAPNG_BLOCK_IDB = 1;
+export const PCAPNG_BLOCK_PB = 2;
+export const PCAPNG_BLOCK_SPB = 3;
+export const PCAPNG_BLOCK_EPB = 6;

@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_CAPACITY, MAX_HEAP_PAGES } from '../../host/abi.js';
+import { BATCH_CAPACITY, DEFAULT_FRAME_SIZE, FRAME_SIZES, type FrameSize, MAX_HEAP_PAGES, MAX_QUEUE } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { MAX_FUEL } from '../../host/fuel.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
@@ -30,7 +30,7 @@ export interface PortConfig {
   queue: number | 'all';
   mode: 'skb' | 'drv';
   force: boolean;
-  frameSize: 2048 | 4096;
+  frameSize: FrameSize;
   program: ProgramConfig;
 }
 
@@ -146,15 +146,15 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
     ifaces = [i];
   }
   let queue: number | 'all' = 0;
-  if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, 63)!;
-  const frameSize = o.frameSize === undefined ? 2048 : o.frameSize;
-  if (frameSize !== 2048 && frameSize !== 4096) fail(`${key}.frameSize`, `must be 2048 or 4096, got ${JSON.stringify(frameSize)}`);
+  if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, MAX_QUEUE)!;
+  const frameSize = o.frameSize === undefined ? DEFAULT_FRAME_SIZE : o.frameSize;
+  if (!(FRAME_SIZES as readonly unknown[]).includes(frameSize)) fail(`${key}.frameSize`, `must be ${FRAME_SIZES.join(' or ')}, got ${JSON.stringify(frameSize)}`);
   if (o.program === undefined) fail(`${key}.program`, 'is required');
   return {
     name, owner, ifaces, queue,
     mode: oneOf(o, 'mode', key, ['skb', 'drv'] as const) ?? 'skb',
     force: bool(o, 'force', key) ?? false,
-    frameSize,
+    frameSize: frameSize as FrameSize,
     program: program(o.program, `${key}.program`, baseDir),
   };
 }

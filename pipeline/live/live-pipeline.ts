@@ -2,6 +2,7 @@
 // sandbox memory and UMEM), their latest figures, and an orderly stop.
 
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
+import { DEFAULT_FRAME_SIZE, type FrameSize } from '../../host/abi.js';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
 import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
@@ -19,7 +20,7 @@ export interface LiveOptions {
   queue: number | 'all';
   mode: 'skb' | 'drv';
   force?: boolean;
-  frameSize?: 2048 | 4096;
+  frameSize?: FrameSize;
   statsIntervalMs?: number;
   program: ProgramOptions;
 }
@@ -102,7 +103,7 @@ export class LivePipeline {
       programBytes: this.program.bytes,
       programOptions: this.opts.program,
       ports,
-      frameSize: this.opts.frameSize ?? 2048,
+      frameSize: this.opts.frameSize ?? DEFAULT_FRAME_SIZE,
       control,
       statsIntervalMs: this.opts.statsIntervalMs ?? 1000,
       figures: new SharedArrayBuffer(8 * FIGURE_WORDS),

@@ -1,6 +1,7 @@
 // `wasmxdp run <handler> --iface ...`: attach, print figures once a second,
 // stop on Ctrl-C, SIGTERM or --duration, detach, print the summary.
 
+import { MAX_QUEUE } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { num, Parsed, str } from '../cli/args.js';
 import { programOptions } from '../cli/commands/run.js';

@@ -3,6 +3,7 @@
 // reads every burst; everything else is a message, polled by the worker
 // between bursts with receiveMessageOnPort.
 
+import type { FrameSize } from '../../host/abi.js';
 import type { ProgramStatsSnapshot } from '../../host/stats.js';
 import type { FrameAccounting, PortCounters, ProgramStats, XdpMode, XdpSocketStats } from '../../native/index.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
@@ -21,7 +22,7 @@ export interface WorkerInit {
   programBytes: Uint8Array;
   programOptions: ProgramOptions;
   ports: LivePortSpec[];
-  frameSize: 2048 | 4096;
+  frameSize: FrameSize;
   /** Int32Array over it: [CTRL_STOP] is set to 1 to stop. */
   control: SharedArrayBuffer;
   /** Milliseconds between stats messages. */

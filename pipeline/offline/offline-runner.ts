@@ -4,11 +4,11 @@
 // through one guest call, and every verdict is handed to a sink together with
 // the packet bytes as the handler left them.
 
-import { Action, BATCH_CAPACITY } from '../../host/abi.js';
+import { Action, BATCH_CAPACITY, XDP_PACKET_HEADROOM } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import type { Sandbox } from '../../host/sandbox.js';
 
-export const DEFAULT_HEADROOM = 256;
+export const DEFAULT_HEADROOM = XDP_PACKET_HEADROOM;
 
 export interface OfflineFrame {
   data: Uint8Array;

@@ -1,5 +1,5 @@
-// Turns what a user names on the command line (an AssemblyScript source, an
-// example's directory, or a built .wasm) into module bytes ready for a Sandbox.
+// Turns what a user names on the command line (an AssemblyScript or C source,
+// an example's directory, or a built .wasm) into module bytes ready for a Sandbox.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ export interface ProgramBytes {
 
 export function programName(spec: string): string {
   const abs = path.resolve(spec);
-  const base = path.basename(abs).replace(/\.(wasm|ts)$/, '');
+  const base = path.basename(abs).replace(/\.(wasm|ts|c)$/, '');
   return base === 'handler' || base === 'index' ? path.basename(path.dirname(abs)) : base;
 }
 

@@ -1,11 +1,15 @@
-// Provenance stamped into every module `wasmxdp build` writes: the standard
-// wasm `producers` custom section, written and read with jco's metadata tools,
-// so `wasmxdp inspect` (or any wasm tool) can tell what built a module.
+// What `wasmxdp build` stamps into every module it writes: the standard wasm
+// `producers` custom section (jco's metadata tools), so `wasmxdp inspect` (or
+// any wasm tool) can tell what built a module, and the guest ABI's WIT world
+// (host/world.ts), so a host can tell whether it can run it.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ABI_VERSION } from '../../host/abi.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
+import { embedWorld } from '../../host/world.js';
 
 export type ProducerFields = Array<[string, Array<[string, string]>]>;
 
@@ -18,13 +22,15 @@ export const WASMXDP_VERSION = packageVersion(PROJECT_ROOT);
 export async function stampProvenance(bin: Uint8Array, sourceFile: string): Promise<Uint8Array> {
   const { metadataAdd } = await import('@bytecodealliance/jco');
   const source = crypto.createHash('sha256').update(fs.readFileSync(sourceFile)).digest('hex');
-  const asc = packageVersion(path.join(PROJECT_ROOT, 'node_modules', 'assemblyscript'));
+  const [language, compiler, version] = sourceFile.endsWith('.c')
+    ? ['C', 'clang', /version (\S+)/.exec(spawnSync('clang', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? '?']
+    : ['AssemblyScript', 'asc', packageVersion(path.join(PROJECT_ROOT, 'node_modules', 'assemblyscript'))];
   const fields: ProducerFields = [
-    ['language', [['AssemblyScript', asc]]],
-    ['processed-by', [['wasmxdp', WASMXDP_VERSION], ['asc', asc]]],
-    ['sdk', [['wasmxdp-guest-sdk', 'abi-1'], ['source-sha256', source], ['source', path.basename(sourceFile)]]],
+    ['language', [[language, version]]],
+    ['processed-by', [['wasmxdp', WASMXDP_VERSION], [compiler, version]]],
+    ['sdk', [['wasmxdp-guest-sdk', `abi-${ABI_VERSION}`], ['source-sha256', source], ['source', path.basename(sourceFile)]]],
   ];
-  return metadataAdd(bin, fields);
+  return embedWorld(await metadataAdd(bin, fields));
 }
 
 /** Producers fields of a module, merged across all its producers sections. */

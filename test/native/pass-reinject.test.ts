@@ -3,20 +3,16 @@
 // must be delivered exactly once: in SKB mode the kernel runs the attached
 // steering program on the reinjected skb again, and the loop guard must let it
 // through instead of steering it back into the socket.
-import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { memoryPages } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
-import { FRAME_AREA_OFFSET, FRAME_AREA_SIZE } from '../../host/abi.js';
-import { NATIVE_DIR, XskPortSet, loadNative } from '../../native/index.js';
+import { XskPortSet } from '../../native/index.js';
 import { liveSuite } from '../helpers/live.js';
 import { NetLab } from '../helpers/netns.js';
 import { capture, pump, sendFrames } from '../helpers/traffic.js';
 import { eth, icmpEcho, ipv4, udp as udpSeg } from '../helpers/packets.js';
+import { buildSteeringVariant, openWithProgram } from '../helpers/xdp.js';
 
 const test = await liveSuite('native/pass-reinject');
 
@@ -124,18 +120,13 @@ test('skb: real traffic right after a reinjection is still steered into the sock
 // mode it does not (which is why the guard is armed in SKB mode only).
 for (const mode of ['skb', 'drv'] as const) {
   test(`${mode}: control: without the guard ${mode === 'skb' ? 'a PASSed frame loops' : 'nothing loops'}`, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-noguard-'));
     const lab = new NetLab();
-    let native: ReturnType<typeof openRaw> | undefined;
+    let native: ReturnType<typeof openWithProgram> | undefined;
     try {
-      const obj = path.join(dir, 'noguard.o');
-      const arch = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout.trim() || 'x86_64-linux-gnu';
-      const cc = spawnSync('clang', ['-O2', '-g', '-target', 'bpf', '-DWASMXDP_NO_GUARD', `-I/usr/include/${arch}`, '-c',
-        path.join(NATIVE_DIR, 'bpf/wasmxdp_kern.c'), '-o', obj], { encoding: 'utf8' });
-      assert.is(cc.status, 0, cc.stderr);
+      const obj = buildSteeringVariant(['WASMXDP_NO_GUARD']);
       const peerNs = lab.addNetns();
       const v = lab.addVeth({ peerNs });
-      native = openRaw(obj);
+      native = openWithProgram(obj);
       native.addPort({ ifname: v.name, mode });
       const batch = new Batch();
       native.bindBatch(batch);
@@ -155,16 +146,7 @@ for (const mode of ['skb', 'drv'] as const) {
     } finally {
       native?.close();
       lab.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
-}
-
-function openRaw(bpfObject: string) {
-  const pages = memoryPages(1);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  return new (loadNative().XskSet)(new Uint8Array(memory.buffer), {
-    umemOffset: FRAME_AREA_OFFSET, umemSize: FRAME_AREA_SIZE, frameSize: 2048, fillSize: 8192, compSize: 8192, bpfObject,
   });
 }
 

@@ -5,10 +5,13 @@ import { WasmxdpError } from '../../../host/errors.js';
 import { stampProvenance } from '../../program/provenance.js';
 import { parseCommand, str } from '../args.js';
 
-export const BUILD_HELP = `Usage: wasmxdp build <handler.ts | example-dir> [-o out.wasm] [--json]
+export const BUILD_HELP = `Usage: wasmxdp build <handler.ts | handler.c | example-dir> [-o out.wasm] [--json]
 
-Compiles an AssemblyScript handler (export function handle(pkt: Packet): Verdict)
-into a wasmxdp guest module for ABI v1, stamped with provenance metadata.
+Compiles a handler into a wasmxdp guest module for ABI v1: AssemblyScript
+(export function handle(pkt: Packet): Verdict) with asc, or C
+(wx_verdict handle(wx_packet *pkt), guest-sdk/c) with clang --target=wasm32 and
+wasm-ld (Debian: clang lld). The module carries provenance metadata and the
+ABI's WIT world (wit/wasmxdp.wit), which 'wasmxdp inspect' prints.
 
 Options:
   -o, --out <file>   where to write the module (default: <handler-name>.wasm in the current directory)
@@ -19,7 +22,7 @@ export async function buildCommand(argv: string[], print: (s: string) => void): 
   const p = parseCommand('build', argv, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } }, { min: 1, max: 1 });
   if (p.values.help) { print(BUILD_HELP); return 0; }
   const source = resolveHandlerSource(p.positionals[0]);
-  const base = path.basename(source, '.ts');
+  const base = path.basename(source, path.extname(source));
   const name = base === 'handler' || base === 'index' ? path.basename(path.dirname(source)) : base;
   const out = str(p, 'out') ?? `${name}.wasm`;
   const bytes = await stampProvenance(await compileHandler(source), source);

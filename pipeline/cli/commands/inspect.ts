@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import { WasmxdpError } from '../../../host/errors.js';
 import { readWasm, WasmInfo } from '../../../host/wasm-reader.js';
+import { embeddedWorld, formatWorld, hostWorld, signature, worldDifferences, type World } from '../../../host/world.js';
 import { readProvenance } from '../../program/provenance.js';
 import { parseCommand } from '../args.js';
 
 export const INSPECT_HELP = `Usage: wasmxdp inspect <module.wasm> [--json]
 
-Shows what a guest module is without running it: its ABI version, imports,
-exports, memory declaration, size and provenance (the producers metadata
-'wasmxdp build' stamps).
+Shows what a guest module is without running it: its ABI version, its WIT
+world (embedded by 'wasmxdp build'; wit/wasmxdp.wit) and whether this host can
+serve it, imports, exports, memory declaration, size and provenance (the
+producers metadata 'wasmxdp build' stamps).
 
 Options:
   --json       print it as JSON
@@ -32,6 +34,14 @@ function describeImport(i: WasmInfo['imports'][number], info: WasmInfo): string 
   return `${i.module}.${i.name}: ${d.kind}`;
 }
 
+function worldJson(w: World) {
+  return {
+    name: w.name,
+    imports: Object.fromEntries([...w.imports].map(([iface, fns]) => [iface, Object.fromEntries([...fns.values()].map((f) => [f.name, signature(f)]))])),
+    exports: Object.fromEntries([...w.exports.values()].map((f) => [f.name, signature(f)])),
+  };
+}
+
 export async function inspectCommand(argv: string[], print: (s: string) => void): Promise<number> {
   const p = parseCommand('inspect', argv, { json: { type: 'boolean' } }, { min: 1, max: 1 });
   if (p.values.help) { print(INSPECT_HELP); return 0; }
@@ -45,10 +55,16 @@ export async function inspectCommand(argv: string[], print: (s: string) => void)
   }
   const info = readWasm(bytes);
   const provenance = await readProvenance(bytes);
+  const world = embeddedWorld(bytes);
+  const differences = world ? worldDifferences(world, hostWorld()) : [];
   const report = {
     file,
     bytes: bytes.length,
     abiVersion: abiVersion(info),
+    world: world ? worldJson(world) : null,
+    worldText: world ? formatWorld(world) : null,
+    compatible: differences.length === 0,
+    differences,
     imports: info.imports.map((i) => describeImport(i, info)),
     exports: info.exports.map((e) => `${e.name}: ${e.kind}`),
     functions: info.functions.length,
@@ -58,6 +74,9 @@ export async function inspectCommand(argv: string[], print: (s: string) => void)
   const lines = [
     `${file}: ${report.bytes} bytes, ${report.functions} functions`,
     `ABI version: ${report.abiVersion ?? 'none (not a wasmxdp guest)'}`,
+    ...(world
+      ? [`WIT world (${differences.length ? `NOT served by this host: ${differences.join('; ')}` : 'this host serves it'}):`, ...formatWorld(world).split('\n').map((s) => '  ' + s)]
+      : ['WIT world: none embedded (built without wasmxdp build); checked by validation alone']),
     'imports:', ...report.imports.map((s) => '  ' + s),
     'exports:', ...report.exports.map((s) => '  ' + s),
     'provenance:',

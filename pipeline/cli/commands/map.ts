@@ -4,6 +4,7 @@
 // delete apply to every queue; get, dump and list answer per queue, and
 // counters are also summed over the queues.
 
+import { MAX_QUEUE } from '../../../host/abi.js';
 import { WasmxdpError } from '../../../host/errors.js';
 import { num, parseCommand, Parsed, str } from '../args.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
@@ -94,7 +95,7 @@ export async function mapCommand(argv: string[], print: (s: string) => void): Pr
   if (p.positionals.length < arity[0] || p.positionals.length > arity[1]) {
     throw new WasmxdpError('E_USAGE', `${op} needs ${['<port>', '<map>', '<key>', '<value>'].slice(0, arity[0] - 1).join(' ')} (see 'wasmxdp map --help')`);
   }
-  const args: Record<string, unknown> = { port, map, key, value, keySchema: schema(p, 'key-fields'), valueSchema: schema(p, 'value-fields'), queue: num(p, 'queue', 0, 63), limit: num(p, 'limit', 0, 1e9) };
+  const args: Record<string, unknown> = { port, map, key, value, keySchema: schema(p, 'key-fields'), valueSchema: schema(p, 'value-fields'), queue: num(p, 'queue', 0, MAX_QUEUE), limit: num(p, 'limit', 0, 1e9) };
   for (const k of Object.keys(args)) if (args[k] === undefined) delete args[k];
   return output(p, print, await ask(p, `map.${op}` as 'map.get', args), (r: Parameters<typeof formatMap>[1]) => formatMap(op, r));
 }

@@ -30,6 +30,24 @@ test('build writes a module that inspect describes: ABI 1, the wx_batch export, 
   assert.match(text.stdout, /ABI version: 1/);
 });
 
+test('inspect prints the WIT world and ABI version of every built example, AssemblyScript and C', () => {
+  const examples = fs.readdirSync('examples').filter((n) => ['handler.ts', 'handler.c'].some((f) => fs.existsSync(path.join('examples', n, f))));
+  assert.ok(examples.includes('udp-reflector-c'));
+  for (const name of examples) {
+    const out = path.join(tmp, `${name}.wasm`);
+    const b = wasmxdp(['build', `examples/${name}`, '-o', out]);
+    assert.is(b.status, 0, b.stderr);
+    const info = JSON.parse(wasmxdp(['inspect', out, '--json']).stdout);
+    assert.is(info.abiVersion, 1, name);
+    assert.is(info.world.name, 'wasmxdp:guest/handler@1.0.0', name);
+    assert.equal(info.world.exports, { 'wx-batch': 'func(n: s32) -> s32' }, name);
+    assert.ok(info.compatible, `${name}: ${info.differences}`);
+    const text = wasmxdp(['inspect', out]).stdout;
+    assert.match(text, /WIT world \(this host serves it\):\n  world wasmxdp:guest\/handler@1\.0\.0 \{\n    import wasmxdp:guest\/host@1\.0\.0: interface \{/);
+    assert.match(text, /map-declare: func\(name-ptr: u32/);
+  }
+});
+
 test('a built .wasm runs like its source', () => {
   const out = path.join(tmp, 'fw.wasm');
   assert.is(wasmxdp(['build', 'examples/firewall', '-o', out]).status, 0);

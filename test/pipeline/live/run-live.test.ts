@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
+import { cToolchain } from '../../../host/compile-c.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab } from '../../helpers/netns.js';
 import { ROOT, wasmxdp } from '../../helpers/cli.js';
@@ -36,11 +37,16 @@ function oneVeth(lab: NetLab) {
   return { peerNs, v };
 }
 
-test('TX: the udp-reflector answers a real UDP client in the peer namespace', async () => {
+// The C port (examples/udp-reflector-c) runs through the same host and must answer the same way.
+const REFLECTORS = ['examples/udp-reflector'];
+if (cToolchain().ok || process.env.WASMXDP_REQUIRE_LIVE === '1') REFLECTORS.push('examples/udp-reflector-c');
+else console.log(`  skipped the C reflector: install ${cToolchain().missing.join(' and ')} (apt-get install clang lld)`);
+
+for (const reflector of REFLECTORS) test(`TX: ${reflector} answers a real UDP client in the peer namespace`, async () => {
   const lab = new NetLab();
   try {
     const { peerNs, v } = oneVeth(lab);
-    const run = startLive(['examples/udp-reflector', '--iface', v.name]);
+    const run = startLive([reflector, '--iface', v.name]);
     await run.attached;
     const r = await peerRun(lab, peerNs, ['echo', A, '7', '200', '1000']);
     run.stop();
