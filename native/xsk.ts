@@ -4,8 +4,9 @@
 // per-burst calls and work on batch arrays bound once (host/batch.ts Batch).
 import {
   BPF_STAT_KEYS, DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, type FrameSize, MIN_TAILROOM, XDP_PACKET_HEADROOM, checkFrameSize,
-  checkQueue, MAX_QUEUE,
+  checkQueue,
 } from '../host/abi.js';
+import { XSKMAP_ENTRIES } from '../host/generated/abi.js';
 import type { Batch } from '../host/batch.js';
 import { WasmxdpError } from '../host/errors.js';
 import { mapNativeError } from './errno.js';
@@ -91,7 +92,7 @@ export interface FrameAccounting {
 export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
 
 /** Receive queues one interface can have sockets on: the size of the XSKMAP (abi/contract.json). */
-export const MAX_QUEUES = MAX_QUEUE + 1;
+export const MAX_QUEUES = XSKMAP_ENTRIES;
 
 // Re-binding a queue right after a close fails with EBUSY while the kernel
 // tears the old socket down (~300 ms here).

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { MAX_QUEUES } from '../../../native/index.js';
+import { MAX_QUEUE, XSKMAP_ENTRIES } from '../../../host/generated/abi.js';
 import { ROOT, wasmxdp } from '../../helpers/cli.js';
 import { TestDaemon } from '../../helpers/daemon.js';
 import { startLive } from '../../helpers/live-cli.js';
@@ -120,9 +121,11 @@ test(`--queue all on an interface with more than ${MAX_QUEUES} receive queues is
 
 test('the queue limit is the size of the XDP program\'s socket map', () => {
   const src = fs.readFileSync(path.join(ROOT, 'native/bpf/wasmxdp_kern.c'), 'utf8');
-  const xsks = /BPF_MAP_TYPE_XSKMAP\);\s*__uint\(max_entries, (\d+)\);/.exec(src);
+  const xsks = /BPF_MAP_TYPE_XSKMAP\);\s*__uint\(max_entries, (\w+)\);/.exec(src);
   assert.ok(xsks, 'the XSKMAP definition');
-  assert.is(Number(xsks![1]), MAX_QUEUES);
+  assert.is(xsks![1], 'WX_XSKMAP_ENTRIES', 'the XSKMAP is sized by the contract');
+  assert.is(XSKMAP_ENTRIES, MAX_QUEUES);
+  assert.is(MAX_QUEUE, MAX_QUEUES - 1);
 });
 
 test.run();
