@@ -5,6 +5,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Action, COUNTERS_OFFSET } from '../../host/abi.js';
@@ -18,6 +19,7 @@ import {
 
 const HANDLER = path.join(PROJECT_ROOT, 'examples/dns-guard/handler.ts');
 const test = suite('examples/dns-guard');
+const withTshark = needing(test, 'tshark');
 const { DROP, PASS } = { DROP: Action.DROP, PASS: Action.PASS };
 const BLOCKLIST = ['ads.example.com', 'example.net', 'doubleclick.test', 'malware.invalid'];
 const C_BLOCKED = 0, C_ANY = 1, C_MALFORMED = 2, C_FRAGMENTED = 3, C_PASSED = 4;
@@ -136,7 +138,7 @@ function tsharkDns(): Map<number, { names: string[]; types: number[]; response: 
 
 const blocked = (name: string) => BLOCKLIST.some((b) => name.toLowerCase() === b || name.toLowerCase().endsWith('.' + b));
 
-test('the bundled capture agrees with tshark\'s reading of every DNS question', async () => {
+withTshark('the bundled capture agrees with tshark\'s reading of every DNS question', async () => {
   const packets = [...openCapture(BUNDLED_CAPTURE)];
   const dns = tsharkDns();
   assert.ok(dns.size > 200, `tshark found ${dns.size} DNS queries`);

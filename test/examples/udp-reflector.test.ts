@@ -4,6 +4,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import {
 
 const HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector/handler.ts');
 const test = suite('examples/udp-reflector');
+const withTshark = needing(test, 'tshark');
 const A = '02:00:00:00:00:0a', B = '02:00:00:00:00:0b';
 
 const ECHO_REQUESTS = [
@@ -67,7 +69,7 @@ test('echo requests come back with addresses and ports swapped', async () => {
   assert.is(fmtMac(results[0].bytes, 0), A);
 });
 
-test('tshark validates the IP and UDP checksums of every reflected frame', async () => {
+withTshark('tshark validates the IP and UDP checksums of every reflected frame', async () => {
   const { results } = await runGuest(HANDLER, ECHO_REQUESTS, { log: () => {} });
   const rows = tsharkChecksums(results.map((r) => r.bytes));
   assert.is(rows.length, ECHO_REQUESTS.length);

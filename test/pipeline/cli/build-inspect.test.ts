@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../../helpers/tools.js';
 import { writeClassicPcap } from '../../../pipeline/capture/index.js';
 import { tsharkFields, wasmxdp } from '../../helpers/cli.js';
 import { eth, ipv4, udp } from '../../helpers/packets.js';
 
 const test = suite('wasmxdp build / inspect');
+const withTshark = needing(test, 'tshark');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-build-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const GUESTS = 'test/pipeline/guests';
@@ -57,7 +59,7 @@ test('a module importing WASI fd_write is refused, naming the import', () => {
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
-test('a handler that traps on one packet: that packet is ABORTED, the run completes', () => {
+withTshark('a handler that traps on one packet: that packet is ABORTED, the run completes', () => {
   const frames = [1, 2, 3, 4, 5].map((i) => eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, udp({ sport: 1000 + i, dport: 9 }, 'x'))));
   frames[2] = Uint8Array.from([0xee, ...frames[2].subarray(1)]);
   const cap = path.join(tmp, 'trap.pcap');
