@@ -45,14 +45,16 @@ export const H_SEED = 0x28;
 export const H_BATCH_N = 0x2c;
 export const H_NOW_NS = 0x30;
 
-// XDP action numbering.
-export const enum Action {
-  ABORTED = 0,
-  DROP = 1,
-  PASS = 2,
-  TX = 3,
-  REDIRECT = 4,
-}
+// XDP action numbering. A plain object, not a const enum, so it exists at
+// runtime for code that imports the package's JavaScript.
+export const Action = {
+  ABORTED: 0,
+  DROP: 1,
+  PASS: 2,
+  TX: 3,
+  REDIRECT: 4,
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
 export const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 

@@ -129,9 +129,14 @@ export async function compileHandlerCached(handlerFile: string, opts: CompileOpt
   const cached = path.join(dir, h.digest('hex').slice(0, 32) + '.wasm');
   if (fs.existsSync(cached)) return new Uint8Array(fs.readFileSync(cached));
   const bin = await compileHandler(file, opts);
-  fs.mkdirSync(dir, { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, bin);
-  fs.renameSync(tmp, cached);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(tmp, bin);
+    fs.renameSync(tmp, cached);
+  } catch {
+    // A read-only install (a global package as another user): compile every time.
+    fs.rmSync(tmp, { force: true });
+  }
   return bin;
 }

@@ -40,10 +40,10 @@ type Register<T> = (title: string, fn: Parameters<Test<T>>[1]) => void;
  * Registers tests on `test` that need what `reason` (null: available) says is
  * missing: they run, are skipped with one line per suite, or fail under `sw`.
  */
-export function gatedTests<T>(test: Test<T>, reason: string | null, sw: RequireSwitch, suiteName = 'tests'): Register<T> {
+export function gatedTests<T>(test: Test<T>, reason: string | null, sw: RequireSwitch): Register<T> {
   return (title, fn) => {
     if (reason === null) test(title, fn);
     else if (required(sw)) test(title, () => { throw new Error(`${sw}=1 but ${reason}`); });
-    else { announceSkip(`the ${suiteName} that need it`, reason); test.skip(title, fn); }
+    else { announceSkip('tests', reason); test.skip(title, fn); }
   };
 }
