@@ -13,13 +13,6 @@ export function required(sw: RequireSwitch): boolean {
   return process.env[sw] === '1';
 }
 
-const announced = new Set<string>();
-
-function announceSkip(what: string, reason: string): void {
-  const line = `# skipping ${what}: ${reason}`;
-  if (!announced.has(line)) { announced.add(line); console.log(line); }
-}
-
 /** A suite whose every test is skipped (or, when `sw` is required, which fails once) because of `reason`. */
 export function unavailableSuite<T>(name: string, reason: string, sw: RequireSwitch, context?: T): Test<T> {
   const real = suite<T>(name, context);
@@ -28,7 +21,7 @@ export function unavailableSuite<T>(name: string, reason: string, sw: RequireSwi
     const failing = ((..._args: unknown[]) => {}) as unknown as Test<T>;
     return Object.assign(failing, { run: () => real.run(), skip: () => {}, only: () => {}, before: real.before, after: real.after }) as Test<T>;
   }
-  announceSkip(`suite "${name}"`, reason);
+  console.log(`# skipping suite "${name}": ${reason}`);
   // Every test becomes a skipped one, so the runner counts them as skipped.
   const skipping = ((title: string, fn: Parameters<Test<T>['skip']>[1]) => real.skip(title, fn)) as unknown as Test<T>;
   return Object.assign(skipping, { run: () => real.run(), skip: real.skip, only: real.skip, before: real.before, after: real.after }) as Test<T>;
@@ -38,12 +31,13 @@ type Register<T> = (title: string, fn: Parameters<Test<T>>[1]) => void;
 
 /**
  * Registers tests on `test` that need what `reason` (null: available) says is
- * missing: they run, are skipped with one line per suite, or fail under `sw`.
+ * missing: they run, are skipped (calling `onSkip`, which says so), or fail
+ * under `sw`.
  */
-export function gatedTests<T>(test: Test<T>, reason: string | null, sw: RequireSwitch): Register<T> {
+export function gatedTests<T>(test: Test<T>, reason: string | null, sw: RequireSwitch, onSkip: () => void): Register<T> {
   return (title, fn) => {
     if (reason === null) test(title, fn);
     else if (required(sw)) test(title, () => { throw new Error(`${sw}=1 but ${reason}`); });
-    else { announceSkip('tests', reason); test.skip(title, fn); }
+    else { onSkip(); test.skip(title, fn); }
   };
 }

@@ -42,11 +42,22 @@ export function toolSuite<T = Record<string, never>>(name: string, tools: readon
   return reason === null ? suite<T>(name, context) : unavailableSuite<T>(name, reason, 'WASMXDP_REQUIRE_TOOLS', context);
 }
 
+// Tests skipped in this process (one test file) and the tools they lacked:
+// announced in ONE line once the file has registered its tests.
+const skipped = { tests: 0, tools: new Set<Tool>() };
+
+function noteSkipped(tools: readonly Tool[]): void {
+  if (skipped.tests++ === 0) {
+    queueMicrotask(() => console.log(`# skipping ${skipped.tests} test${skipped.tests > 1 ? 's' : ''}: ${toolsMissingReason([...skipped.tools])}`));
+  }
+  for (const t of tools) if (!onPath(t)) skipped.tools.add(t);
+}
+
 /**
  * Registers tests of `test` that need `tools`:
  *   const withTshark = needing(test, 'tshark');
  *   withTshark('tshark reads what we write', () => { ... });
  */
 export function needing<T>(test: Test<T>, ...tools: Tool[]): (title: string, fn: Parameters<Test<T>>[1]) => void {
-  return gatedTests(test, toolsMissingReason(tools), 'WASMXDP_REQUIRE_TOOLS');
+  return gatedTests(test, toolsMissingReason(tools), 'WASMXDP_REQUIRE_TOOLS', () => noteSkipped(tools));
 }

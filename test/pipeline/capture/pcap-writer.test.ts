@@ -10,6 +10,7 @@ import { needing } from '../../helpers/tools.js';
 const test = suite('pcap-writer');
 const withTsharkTcpdump = needing(test, 'tshark', 'tcpdump');
 const withCapinfos = needing(test, 'capinfos');
+const withTcpdump = needing(test, 'tcpdump');
 let dir = '';
 test.before(() => { dir = scratchDir('pcap-writer'); });
 test.after(() => removeDir(dir));
@@ -81,7 +82,7 @@ withCapinfos('capinfos sees the precision and link type we asked for', () => {
   assert.match(info, /Ethernet/);
 });
 
-test('streaming writer: buffered writes land in order, count is kept, close is idempotent', () => {
+withTcpdump('streaming writer: buffered writes land in order, count is kept, close is idempotent', () => {
   const file = path.join(dir, 'stream.pcap');
   const w = new PcapWriter(file);
   for (let i = 0; i < 2000; i++) w.write({ data: frame(i, 64 + (i % 1400)), tsNs: BigInt(i) * 1000n });
