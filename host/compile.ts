@@ -3,7 +3,7 @@
 // The author writes `export function handle(pkt: Packet): Verdict`. The asc
 // flags of ABI v1 (imported fixed memory, data above MEMORY_BASE, stub
 // runtime) live in the top-level asconfig.json, the one place they are
-// written; its transform (guest-sdk/asc-transform.js) resolves "wasmxdp" to
+// written; its transform (asc-transform.js) resolves "wasmxdp" to
 // the SDK and adds the entry that exports `wx_batch`. So this module runs
 // what `npx asc <handler.ts> --config asconfig.json --target release` runs.
 
@@ -121,7 +121,7 @@ export async function compileHandlerCached(handlerFile: string, opts: CompileOpt
   const file = resolveHandlerSource(handlerFile);
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify({ file, opts, v: 2 }));
-  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR), ASCONFIG, path.join(SDK_DIR, 'asc-transform.js')]) {
+  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR), ASCONFIG, path.join(PROJECT_ROOT, 'asc-transform.js')]) {
     h.update(f);
     h.update(fs.readFileSync(f));
   }

@@ -4,6 +4,9 @@
 // output frames, and capture file helpers.
 
 export * from './packets.js';
-export { runHandler, type RunHandlerResult, type RunHandlerOptions, type HandlerVerdict } from './run-handler.js';
+export {
+  runHandler, runFrames, loadBatch, HEADROOM,
+  type RunHandlerResult, type RunHandlerOptions, type RunFramesOptions, type HandlerVerdict, type FrameInput,
+} from './run-handler.js';
 export { readFrames, writeFrames } from './captures.js';
 export { Action, ACTION_NAMES, type ActionName } from '../../host/abi.js';

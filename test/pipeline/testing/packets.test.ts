@@ -4,18 +4,18 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { needing } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeClassicPcap } from '../../pipeline/capture/index.js';
+import { encodeClassicPcap } from '../../../pipeline/capture/index.js';
 import {
   arp, concat, dnsLabels, dnsPointer, dnsQuery, eth, fmtIp6, icmp6Echo, icmpEcho, internetChecksum, ip6, ipv4,
   ipv4HeaderChecksumOk, ipv6, l4ChecksumOk, parseFrame, tcp, udp,
-} from './packets.js';
+} from '../../../pipeline/testing/packets.js';
 
-const test = suite('helpers/packets');
+const test = suite('testing/packets');
 const withTshark = needing(test, 'tshark');
 
 function tshark(frames: Uint8Array[], fields: string[]): string[][] {

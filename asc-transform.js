@@ -2,11 +2,15 @@
 // module; asconfig.json names it, so `wasmxdp build`, the host's compiler and
 // a plain `npx asc handler.ts --config asconfig.json` build the same module.
 //
-// - It parses this folder's SDK as the library "wasmxdp" before asc looks for
+// It sits beside asconfig.json because asc finds a transform named "./x.js"
+// relative to the working directory only when x.js is next to the config
+// (it drops the "./" of "./dir/x.js" and then looks for a package "dir").
+//
+// - It parses guest-sdk/ as the library "wasmxdp" before asc looks for
 //   imports. asc 0.28 resolves a package import only to
 //   node_modules/<name>/index.ts (it ignores package.json `ascMain`), which
-//   would not find the SDK in this repository nor in guest-sdk/ of an
-//   installed package.
+//   would find the SDK neither in this repository nor in an installed
+//   package.
 // - After parsing it checks that the handler file exports `handle`, and adds
 //   the entry module that exports the ABI (`wx_abi_version`, `wx_batch`) and
 //   calls `handle` for each descriptor. The handler file itself stops being
@@ -15,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SDK_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SDK_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'guest-sdk');
 const LIB_PREFIX = '~lib/wasmxdp/';
 const ENTRY_NAME = '__wx_entry.ts';
 // asc's SourceKind numbering (assemblyscript/src/ast.ts).
