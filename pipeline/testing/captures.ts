@@ -7,7 +7,8 @@ import { writePcapng } from '../capture/pcapng-writer.js';
 
 /** Every frame of a pcap or pcapng file, copied. */
 export function readFrames(file: string): Uint8Array[] {
-  return [...openCapture(file)].map((p) => p.data.slice());
+  // Packets are views into the file's bytes; copy each out.
+  return [...openCapture(file)].map((p) => new Uint8Array(p.data));
 }
 
 /** Writes frames to a pcapng file, with an optional packet comment each (e.g. the verdict). Returns the count. */
