@@ -66,9 +66,9 @@ export function resolveHandlerSource(p: string): string {
       const f = path.join(abs, name);
       if (fs.existsSync(f)) return f;
     }
-    throw new WasmxdpError('E_USAGE', `${p} is a directory without handler.ts or index.ts: point at the handler source file`);
+    throw new WasmxdpError('E_IO', `${p} is a directory without handler.ts or index.ts: point at the handler source file`);
   }
-  if (!fs.existsSync(abs)) throw new WasmxdpError('E_USAGE', `${p}: no such file`);
+  if (!fs.existsSync(abs)) throw new WasmxdpError('E_IO', `${p}: no such file`);
   return abs;
 }
 
