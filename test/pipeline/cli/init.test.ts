@@ -73,6 +73,9 @@ test('npm pack: dist/ and types inside, no tests, CI script or benchmark data; i
   ok(sh(process.execPath, [path.join(ROOT, 'bin/wasmxdp.js'), 'init', dir, '--wasmxdp', tarball], tmp), 'init --wasmxdp <tarball>');
   ok(sh('npm', ['install', '--prefer-offline'], dir), 'npm install');
   assert.ok(!fs.lstatSync(path.join(dir, 'node_modules/wasmxdp')).isSymbolicLink(), 'installed, not linked');
+  // Its install step used the shipped dist/ (no TypeScript in this project) and compiled the examples.
+  assert.ok(!fs.existsSync(path.join(dir, 'node_modules/typescript')), 'typescript is not installed');
+  assert.ok(fs.existsSync(path.join(dir, 'node_modules/wasmxdp/examples/firewall/build/firewall.wasm')), 'examples compiled at install');
   assert.match(ok(sh('npm', ['test'], dir), 'npm test'), /Passed:\s+2/);
   const start = ok(sh('npm', ['start'], dir), 'npm start');
   assert.match(start, /mix\.pcapng: \d+ packets/);
