@@ -1,4 +1,4 @@
-// Batch plumbing behind the generated `wx_batch` export (host/compile.ts writes
+// Batch plumbing behind the generated `wx_batch` export (asc-transform.js writes
 // the entry module): the host fills descriptors, the guest handles each packet
 // and writes one verdict record per descriptor.
 

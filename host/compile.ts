@@ -1,10 +1,12 @@
 // Compiles a handler into a wasmxdp guest module: AssemblyScript here, C in
 // host/compile-c.ts.
 //
-// The author writes `export function handle(pkt: Packet): Verdict`; this module
-// generates the entry file that exports the ABI (`wx_abi_version`, `wx_batch`)
-// and calls `handle` directly for each descriptor, then runs asc with the
-// memory layout of ABI v1 (imported fixed memory, data above MEMORY_BASE).
+// The author writes `export function handle(pkt: Packet): Verdict`. The asc
+// flags of ABI v1 (imported fixed memory, data above MEMORY_BASE, stub
+// runtime) live in the top-level asconfig.json, the one place they are
+// written; its transform (asc-transform.js) resolves "wasmxdp" to
+// the SDK and adds the entry that exports `wx_batch`. So this module runs
+// what `npx asc <handler.ts> --config asconfig.json --target release` runs.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +23,7 @@ export const SDK_DIR = path.join(PROJECT_ROOT, 'guest-sdk');
 export const C_SDK_DIR = path.join(SDK_DIR, 'c');
 /** The generated contract header (npm run gen:abi) the C SDK includes. */
 export const ABI_INCLUDE_DIR = path.join(PROJECT_ROOT, 'abi', 'include');
-const ENTRY_NAME = '__wx_entry.ts';
+export const ASCONFIG = path.join(PROJECT_ROOT, 'asconfig.json');
 
 function findRoot(start: string): string {
   let dir = start;
@@ -34,27 +36,31 @@ function findRoot(start: string): string {
 }
 
 export interface CompileOptions {
-  /** Optimisation level 0-3 (default 3). */
+  /** Optimisation level 0-3 (default: the asconfig target's). */
   optimizeLevel?: number;
   /** Keep asserts (default true: a failed assert traps with a message). */
   assertions?: boolean;
+  /** asconfig.json target (default "release"). */
+  target?: 'release' | 'debug';
 }
 
-export function entrySource(handlerFile: string): string {
-  const mod = './' + path.basename(handlerFile).replace(/\.ts$/, '');
-  return [
-    `import { handle } from "${mod}";`,
-    `import { packetAt, finish } from "wasmxdp/entry";`,
-    `export const wx_abi_version: i32 = ${ABI_VERSION};`,
-    `export function wx_batch(n: i32): i32 {`,
-    `  for (let i: u32 = 0; i < <u32>n; i++) {`,
-    `    const pkt = packetAt(i);`,
-    `    finish(i, pkt, handle(pkt));`,
-    `  }`,
-    `  return n;`,
-    `}`,
-    '',
-  ].join('\n');
+/**
+ * asconfig.json's memory options, checked against the host's ABI constants:
+ * the config is where asc gets them, host/abi.ts is where the host does, and
+ * a module built with other numbers would be refused at load.
+ */
+export function checkAsconfig(file = ASCONFIG): void {
+  const o = JSON.parse(fs.readFileSync(file, 'utf8')).options ?? {};
+  const want: Record<string, unknown> = {
+    importMemory: true,
+    noExportMemory: true,
+    runtime: 'stub',
+    memoryBase: MEMORY_BASE,
+    initialMemory: MEMORY_BASE_PAGES + 1,
+    maximumMemory: MEMORY_BASE_PAGES + MAX_HEAP_PAGES,
+  };
+  const wrong = Object.entries(want).filter(([k, v]) => o[k] !== v).map(([k, v]) => `${k} is ${JSON.stringify(o[k])}, the ABI needs ${JSON.stringify(v)}`);
+  if (wrong.length) throw new WasmxdpError('E_COMPILE', `${file} does not match ABI v1 (host/abi.ts): ${wrong.join('; ')}`);
 }
 
 /** Resolves what `wasmxdp run|build <handler>` was given to a handler source file (AssemblyScript or C). */
@@ -65,49 +71,37 @@ export function resolveHandlerSource(p: string): string {
       const f = path.join(abs, name);
       if (fs.existsSync(f)) return f;
     }
-    throw new WasmxdpError('E_USAGE', `${p} is a directory without handler.ts, index.ts or handler.c: point at the handler source file`);
+    throw new WasmxdpError('E_IO', `${p} is a directory without handler.ts, index.ts or handler.c: point at the handler source file`);
   }
-  if (!fs.existsSync(abs)) throw new WasmxdpError('E_USAGE', `${p}: no such file`);
+  if (!fs.existsSync(abs)) throw new WasmxdpError('E_IO', `${p}: no such file`);
   return abs;
 }
 
 export async function compileHandler(handlerFile: string, opts: CompileOptions = {}): Promise<Uint8Array> {
   const file = resolveHandlerSource(handlerFile);
   if (file.endsWith('.c')) return compileCHandler(file, C_SDK_DIR, ABI_INCLUDE_DIR, opts);
+  checkAsconfig();
   const asc = (await import('assemblyscript/asc')).default;
-  const dir = path.dirname(file);
   const outputs = new Map<string, Uint8Array | string>();
   const errors: string[] = [];
   const args = [
-    ENTRY_NAME,
-    '--baseDir', dir,
+    path.basename(file),
+    '--baseDir', path.dirname(file),
+    '--config', ASCONFIG,
+    '--target', opts.target ?? 'release',
     '--outFile', 'out.wasm',
-    '--importMemory', '--noExportMemory',
-    '--initialMemory', String(MEMORY_BASE_PAGES + 1),
-    '--maximumMemory', String(MEMORY_BASE_PAGES + MAX_HEAP_PAGES),
-    '--memoryBase', String(MEMORY_BASE),
-    '--runtime', 'stub',
-    '--optimizeLevel', String(opts.optimizeLevel ?? 3),
-    '--shrinkLevel', '0',
-    '--converge',
+    '--noColors',
   ];
+  if (opts.optimizeLevel !== undefined) args.push('--optimizeLevel', String(opts.optimizeLevel));
   if (opts.assertions === false) args.push('--noAssert');
   const result = await asc.main(args, {
-    readFile(filename: string, baseDir: string) {
-      const abs = path.resolve(baseDir, filename);
-      if (abs === path.join(dir, ENTRY_NAME)) return entrySource(file);
-      const m = abs.match(/node_modules[\\/]wasmxdp[\\/](.*)$/);
-      const real = m ? path.join(SDK_DIR, m[1]) : abs;
-      try { return fs.readFileSync(real, 'utf8'); } catch { return null; }
-    },
     writeFile(filename: string, contents: Uint8Array | string) { outputs.set(filename, contents); },
-    listFiles() { return []; },
     stdout: { write() { return true; } } as never,
     stderr: { write(s: string | Uint8Array) { errors.push(String(s)); return true; } } as never,
   } as never);
   const bin = outputs.get('out.wasm');
   if (result.error || !(bin instanceof Uint8Array)) {
-    const text = errors.join('').replace(/\x1b\[[0-9;]*m/g, '').trim();
+    const text = errors.join('').replace(/\x1b\[[0-9;]*m/g, '').replace(/^FAILURE /m, '').trim();
     throw new WasmxdpError('E_COMPILE', `cannot compile ${path.relative(process.cwd(), file) || file}:\n${text || String(result.error)}`);
   }
   return bin;
@@ -132,8 +126,8 @@ export async function compileHandlerCached(handlerFile: string, opts: CompileOpt
   const crypto = await import('node:crypto');
   const file = resolveHandlerSource(handlerFile);
   const h = crypto.createHash('sha256');
-  h.update(JSON.stringify({ file, opts, v: 1 }));
-  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR), ...sourcesBelow(ABI_INCLUDE_DIR)]) {
+  h.update(JSON.stringify({ file, opts, v: 3 }));
+  for (const f of [...sourcesBelow(path.dirname(file)), ...sourcesBelow(SDK_DIR), ...sourcesBelow(ABI_INCLUDE_DIR), ASCONFIG, path.join(PROJECT_ROOT, 'asc-transform.js')]) {
     h.update(f);
     h.update(fs.readFileSync(f));
   }
@@ -141,9 +135,14 @@ export async function compileHandlerCached(handlerFile: string, opts: CompileOpt
   const cached = path.join(dir, h.digest('hex').slice(0, 32) + '.wasm');
   if (fs.existsSync(cached)) return new Uint8Array(fs.readFileSync(cached));
   const bin = await compileHandler(file, opts);
-  fs.mkdirSync(dir, { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, bin);
-  fs.renameSync(tmp, cached);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(tmp, bin);
+    fs.renameSync(tmp, cached);
+  } catch {
+    // A read-only install (a global package as another user): compile every time.
+    fs.rmSync(tmp, { force: true });
+  }
   return bin;
 }

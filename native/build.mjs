@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -48,13 +49,15 @@ if (!which('python3')) missing.push('python3 (node-gyp needs it)');
 if (missing.length) unavailable(`missing ${missing.join(', ')}`);
 
 // node-gyp wipes native/build, so the addon goes first.
-const nodeGyp = path.resolve(here, '../node_modules/.bin/node-gyp');
-if (!fs.existsSync(nodeGyp)) unavailable('node-gyp is not installed (npm install)');
-const gypArgs = ['rebuild'];
+// Resolved like any dependency: in an installed wasmxdp it sits in the
+// project's node_modules, not in ours.
+let nodeGyp;
+try { nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'); } catch { unavailable('node-gyp is not installed (npm install)'); }
+const gypArgs = [nodeGyp, 'rebuild'];
 // Use the headers of the running node when present; there is no network to fetch them.
 const nodedir = path.resolve(path.dirname(process.execPath), '..');
 if (fs.existsSync(path.join(nodedir, 'include/node/node_api.h'))) gypArgs.push(`--nodedir=${nodedir}`);
-run(nodeGyp, gypArgs, { cwd: here });
+run(process.execPath, gypArgs, { cwd: here });
 console.log('wasmxdp: built native/build/Release/wasmxdp.node');
 
 const multiarch = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout?.trim() || 'x86_64-linux-gnu';

@@ -83,9 +83,10 @@ function tsType(kind) { return kind.map((t) => `'${WASM_TYPE[t]}'`).join(', '); 
 function genTs(c) {
   const out = [HEADER('//'), '// docs/abi.md explains each number.', ''];
   for (const [name, v, doc] of scalarRows(c)) out.push(`${doc ? `/** ${doc} */\n` : ''}export const ${name} = ${lit(v)};`);
-  out.push('', '/** XDP action numbering. */', 'export const enum Action {');
-  for (const [k, v] of Object.entries(c.verdict.actions)) out.push(`  ${k} = ${v},`);
-  out.push('}');
+  // A plain object, not a const enum: it must exist at runtime for code that imports the package's JavaScript.
+  out.push('', '/** XDP action numbering. */', 'export const Action = {');
+  for (const [k, v] of Object.entries(c.verdict.actions)) out.push(`  ${k}: ${v},`);
+  out.push('} as const;', 'export type Action = (typeof Action)[keyof typeof Action];');
   out.push(`export const ACTION_NAMES = [${Object.keys(c.verdict.actions).map((k) => `'${k.toLowerCase()}'`).join(', ')}] as const;`);
   out.push('export type ActionName = (typeof ACTION_NAMES)[number];');
   out.push(`export const FRAME_SIZES = [${c.limits.FRAME_SIZES.join(', ')}] as const;`);

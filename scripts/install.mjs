@@ -10,9 +10,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = (args, opts = {}) => spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', ...opts });
 
-console.log('wasmxdp: building TypeScript (tsc)');
-if (run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']).status !== 0) {
-  console.error('wasmxdp: the TypeScript build failed (see above)');
+// A clone builds dist/ here; the published package carries dist/ (built by
+// `prepack`) and no tsconfig.json, and needs no TypeScript at install.
+if (fs.existsSync(path.join(root, 'tsconfig.json'))) {
+  console.log('wasmxdp: building TypeScript (tsc)');
+  if (run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']).status !== 0) {
+    console.error('wasmxdp: the TypeScript build failed (see above)');
+    process.exit(1);
+  }
+} else if (!fs.existsSync(path.join(root, 'dist/pipeline/index.js'))) {
+  console.error('wasmxdp: this package has neither dist/ nor tsconfig.json to build it: reinstall it from npm pack output or a clone');
   process.exit(1);
 }
 

@@ -64,13 +64,14 @@ export const XSKMAP_ENTRIES = 64;
 export const MIN_TX_LEN = 14;
 
 /** XDP action numbering. */
-export const enum Action {
-  ABORTED = 0,
-  DROP = 1,
-  PASS = 2,
-  TX = 3,
-  REDIRECT = 4,
-}
+export const Action = {
+  ABORTED: 0,
+  DROP: 1,
+  PASS: 2,
+  TX: 3,
+  REDIRECT: 4,
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
 export const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 export const FRAME_SIZES = [2048, 4096] as const;

@@ -21,8 +21,8 @@ export function parseCommand(command: string, argv: string[], options: OptionSpe
   const values = parsed.values as Parsed['values'];
   if (!values.help) {
     const n = parsed.positionals.length;
-    if (n < positionals.min) throw new WasmxdpError('E_USAGE', `wasmxdp ${command}: missing argument (see 'wasmxdp ${command} --help')`);
-    if (n > positionals.max) throw new WasmxdpError('E_USAGE', `wasmxdp ${command}: unexpected argument '${parsed.positionals[positionals.max]}' (see 'wasmxdp ${command} --help')`);
+    if (n < positionals.min) throw new WasmxdpError('E_USAGE', `missing argument (see 'wasmxdp ${command} --help')`);
+    if (n > positionals.max) throw new WasmxdpError('E_USAGE', `unexpected argument '${parsed.positionals[positionals.max]}' (see 'wasmxdp ${command} --help')`);
   }
   return { values, positionals: parsed.positionals };
 }

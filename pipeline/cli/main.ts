@@ -3,6 +3,7 @@
 
 import { isWasmxdpError } from '../../host/errors.js';
 import { buildCommand } from './commands/build.js';
+import { initCommand } from './commands/init.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -17,6 +18,7 @@ type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   build: { run: buildCommand, summary: 'compile an AssemblyScript handler to a guest module' },
   run: { run: runCommand, summary: 'run a handler over a capture (--pcap) or a live interface (--iface)' },
+  init: { run: initCommand, summary: 'create a handler project (handler, unit test, asconfig.json) in a new folder' },
   inspect: { run: inspectCommand, summary: 'show a module\'s ABI version, imports, exports, size and provenance' },
   serve: { run: serveCommand, summary: 'run the daemon: attach the ports of a config and serve the control socket' },
   status: { run: statusCommand, summary: 'show the daemon\'s ports, versions, health and swap pauses' },

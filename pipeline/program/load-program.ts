@@ -24,7 +24,7 @@ export async function loadProgramBytes(spec: string): Promise<ProgramBytes> {
   if (spec.endsWith('.wasm')) {
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(fs.readFileSync(spec)); } catch (e) {
-      throw new WasmxdpError('E_USAGE', `cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new WasmxdpError('E_IO', `cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     return { name: programName(spec), bytes };
   }

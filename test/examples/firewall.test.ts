@@ -8,18 +8,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { Action, COUNTERS_OFFSET } from '../../host/abi.js';
+import { Action } from '../../host/abi.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { openCapture } from '../../pipeline/capture/index.js';
 import { assertAllocationFree, bundledFrames, BUNDLED_CAPTURE } from '../helpers/allocation.js';
 import { MapsRegion } from '../../host/maps/region.js';
 import { encodeFields } from '../../host/maps/schema.js';
 import { Sandbox } from '../../host/sandbox.js';
-import { guestModule, runGuest } from '../helpers/guest.js';
+import { guestModule } from '../helpers/guest.js';
 import {
   arp, eth, get16, icmp6Echo, icmpEcho, ip4, ip6, ipv4, ipv6, parseFrame, tcp, udp,
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
-} from '../helpers/packets.js';
+  runHandler,
+} from '../../pipeline/testing/index.js';
 
 const HANDLER = path.join(PROJECT_ROOT, 'examples/firewall/handler.ts');
 const test = suite('examples/firewall');
@@ -28,10 +29,9 @@ const MAX_RULES = 64;
 const COUNTER_DEFAULT = MAX_RULES, COUNTER_NOT_IP = MAX_RULES + 1, COUNTER_MALFORMED = MAX_RULES + 2;
 
 async function verdicts(frames: Uint8Array[]) {
-  const { results, sandbox, stats } = await runGuest(HANDLER, frames, { log: () => {} });
+  const { results, sandbox, stats } = await runHandler(HANDLER, frames, { log: () => {} });
   assert.is(stats.traps, 0);
-  const dv = new DataView(sandbox.memory.buffer);
-  return { actions: results.map((r) => r.action), counter: (i: number) => Number(dv.getBigUint64(COUNTERS_OFFSET + 8 * i, true)) };
+  return { actions: results.map((r) => r.action), counter: (i: number) => sandbox.counter(i) };
 }
 
 const v4tcp = (src: string, dst: string, dport: number, sport = 40000) => eth({}, ipv4({ src, dst }, tcp({ sport, dport, flags: 'S' })));
@@ -199,7 +199,7 @@ function installRules(region: MapsRegion, rules: ModelRule[]): void {
 }
 
 test('the demo rule set is installed in the fw_rules map at start-up, record for record as the model', async () => {
-  const { sandbox } = await runGuest(HANDLER, [], { log: () => {} });
+  const { sandbox } = await runHandler(HANDLER, [], { log: () => {} });
   const region = MapsRegion.of(sandbox.memory);
   assert.equal(region.get('fw_meta').typed({ i: 'u32' }, { count: 'u32', installed: 'u32' }).lookup({ i: 0 }), { count: RULES.length, installed: 1 });
   const table = region.get('fw_rules');
@@ -211,7 +211,7 @@ test('the control plane replaces the rules between batches: the next batch obeys
   const sandbox = new Sandbox(module, { log: () => {} });
   const region = MapsRegion.of(sandbox.memory);
   const frames = [v4tcp('10.0.1.1', '198.51.100.1', 8080), v6udp('2001:db8:1::1', '2001:db8:9::1', 5000), v4tcp('10.0.1.1', '198.51.100.1', 23)];
-  const run = async () => (await runGuest(module, frames, { sandbox })).results.map((r) => r.action);
+  const run = async () => (await runHandler(sandbox, frames)).results.map((r) => r.action);
   assert.equal(await run(), [DROP, DROP, DROP]);
   installRules(region, [
     { action: PASS, proto: IPPROTO_TCP, dport: [8000, 8999] },
@@ -225,7 +225,7 @@ test('the control plane replaces the rules between batches: the next batch obeys
   region.get('fw_meta').update(u32(0), Uint8Array.of(0, 0, 0, 0, 1, 0, 0, 0));
   assert.equal(await run(), [DROP, DROP, DROP]);
   const again = new Sandbox(module, { log: () => {}, memory: sandbox.memory });
-  assert.equal((await runGuest(module, [v4udp('10.0.0.1', '1.1.1.1', 53)], { sandbox: again })).results.map((r) => r.action), [DROP], 'a redeploy keeps the installed (empty) rule set');
+  assert.equal((await runHandler(again, [v4udp('10.0.0.1', '1.1.1.1', 53)])).results.map((r) => r.action), [DROP], 'a redeploy keeps the installed (empty) rule set');
 });
 
 test('a rule count beyond the table is capped at its 64 records', async () => {
@@ -236,7 +236,7 @@ test('a rule count beyond the table is capped at its 64 records', async () => {
   table.clear();
   table.update(u32(MAX_RULES - 1), ruleRecord({ action: PASS }));
   region.get('fw_meta').update(u32(0), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0));
-  const { results, stats } = await runGuest(module, [v4udp('10.0.0.1', '10.0.0.2', 9)], { sandbox });
+  const { results, stats } = await runHandler(sandbox, [v4udp('10.0.0.1', '10.0.0.2', 9)]);
   assert.is(stats.traps, 0);
   assert.equal(results.map((r) => r.action), [PASS]);
 });

@@ -6,8 +6,8 @@ import { MapsRegion } from '../../host/maps/region.js';
 import { encodeFields } from '../../host/maps/schema.js';
 import { Sandbox } from '../../host/sandbox.js';
 import { assertAllocationFree, bundledFrames } from '../helpers/allocation.js';
-import { guestModule, runGuest } from '../helpers/guest.js';
-import { arp, eth, ipv4, ipv6, udp } from '../helpers/packets.js';
+import { guestModule } from '../helpers/guest.js';
+import { arp, eth, ipv4, ipv6, runHandler, udp } from '../../pipeline/testing/index.js';
 
 const test = suite('examples/rate-limit');
 const SEC = 1_000_000_000n;
@@ -23,7 +23,7 @@ const v6 = (src: string) => eth({}, ipv6({ src, dst: '2001:db8::ffff' }, udp({ s
 const times = (n: number, f: Uint8Array) => new Array<Uint8Array>(n).fill(f);
 
 async function run(sandbox: Sandbox, frames: Uint8Array[], nowNs: bigint): Promise<number[]> {
-  const { results } = await runGuest(module, frames, { sandbox, nowNs });
+  const { results } = await runHandler(sandbox, frames, { nowNs });
   return results.map((r) => r.action);
 }
 

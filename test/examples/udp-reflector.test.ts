@@ -4,6 +4,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,13 +13,14 @@ import { Action } from '../../host/abi.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { encodeClassicPcap } from '../../pipeline/capture/index.js';
 import { assertAllocationFree, bundledFrames } from '../helpers/allocation.js';
-import { runGuest } from '../helpers/guest.js';
 import {
   arp, eth, fmtMac, get16, icmpEcho, ipv4, ipv4HeaderChecksumOk, ipv6, l4ChecksumOk, parseFrame, tcp, udp, IPPROTO_UDP,
-} from '../helpers/packets.js';
+  runHandler,
+} from '../../pipeline/testing/index.js';
 
 const HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector/handler.ts');
 const test = suite('examples/udp-reflector');
+const withTshark = needing(test, 'tshark');
 const A = '02:00:00:00:00:0a', B = '02:00:00:00:00:0b';
 
 const ECHO_REQUESTS = [
@@ -47,9 +49,9 @@ function tsharkChecksums(frames: Uint8Array[]): string[][] {
 }
 
 test('echo requests come back with addresses and ports swapped', async () => {
-  const { results } = await runGuest(HANDLER, ECHO_REQUESTS, { log: () => {} });
+  const { results } = await runHandler(HANDLER, ECHO_REQUESTS, { log: () => {} });
   results.forEach((r, i) => {
-    const inp = ECHO_REQUESTS[i], out = r.bytes, at = `frame ${i}`;
+    const inp = ECHO_REQUESTS[i], out = r.frame, at = `frame ${i}`;
     assert.is(r.action, Action.TX, at);
     assert.is(out.length, inp.length, `${at}: length unchanged`);
     const p = parseFrame(out), q = parseFrame(inp);
@@ -64,12 +66,12 @@ test('echo requests come back with addresses and ports swapped', async () => {
     if (p.ipVersion === 4) assert.ok(ipv4HeaderChecksumOk(out, p.l3Off), `${at}: IPv4 checksum`);
     assert.ok(l4ChecksumOk(out), `${at}: UDP checksum`);
   });
-  assert.is(fmtMac(results[0].bytes, 0), A);
+  assert.is(fmtMac(results[0].frame, 0), A);
 });
 
-test('tshark validates the IP and UDP checksums of every reflected frame', async () => {
-  const { results } = await runGuest(HANDLER, ECHO_REQUESTS, { log: () => {} });
-  const rows = tsharkChecksums(results.map((r) => r.bytes));
+withTshark('tshark validates the IP and UDP checksums of every reflected frame', async () => {
+  const { results } = await runHandler(HANDLER, ECHO_REQUESTS, { log: () => {} });
+  const rows = tsharkChecksums(results.map((r) => r.frame));
   assert.is(rows.length, ECHO_REQUESTS.length);
   rows.forEach(([ipStatus, udpStatus, sport], i) => {
     // 1 = good, 0 = bad, 3 = not present (UDP checksum 0 over IPv4 means none).
@@ -99,18 +101,18 @@ test('everything else passes untouched', async () => {
     bad, badIp,
     Uint8Array.of(1, 2, 3),
   ];
-  const { results, sandbox } = await runGuest(HANDLER, others, { log: () => {} });
+  const { results, sandbox } = await runHandler(HANDLER, others, { log: () => {} });
   results.forEach((r, i) => {
     assert.is(r.action, Action.PASS, `frame ${i}`);
-    assert.equal(r.bytes, others[i], `frame ${i} unchanged`);
+    assert.equal(r.frame, others[i], `frame ${i} unchanged`);
   });
   // Counter 1 counts the bad checksums (the IPv6 zero one, the flipped bit, the stale IPv4 header).
-  assert.is(new DataView(sandbox.memory.buffer).getBigUint64(0x4000 + 8, true), 3n);
+  assert.is(sandbox.counter(1), 3);
 });
 
 test('the bundled capture: every valid echo request is reflected, nothing else', async () => {
   const frames = bundledFrames();
-  const { results } = await runGuest(HANDLER, frames, { log: () => {} });
+  const { results } = await runHandler(HANDLER, frames, { log: () => {} });
   let reflected = 0;
   results.forEach((r, i) => {
     const f = frames[i];
@@ -120,7 +122,7 @@ test('the bundled capture: every valid echo request is reflected, nothing else',
       && l4ChecksumOk(f) && (p.ipVersion === 6 || ipv4HeaderChecksumOk(f, p.l3Off))
       && (p.ipVersion === 6 || (get16(f, p.l3Off + 6) & 0x3fff) === 0);
     assert.is(r.action, isRequest ? Action.TX : Action.PASS, `capture frame ${i + 1}`);
-    if (isRequest) { reflected++; assert.ok(l4ChecksumOk(r.bytes), `capture frame ${i + 1}: output checksum`); }
+    if (isRequest) { reflected++; assert.ok(l4ChecksumOk(r.frame), `capture frame ${i + 1}: output checksum`); }
   });
   assert.ok(reflected > 100, `reflected ${reflected}`);
 });

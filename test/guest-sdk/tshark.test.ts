@@ -5,6 +5,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { toolSuite } from '../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import {
 import { decodeReport, has, signed, Report, F_ARP, F_ICMP, F_ICMP6, F_IPV4, F_IPV6, F_TCP, F_UDP } from './report.js';
 
 const GUEST = path.join(PROJECT_ROOT, 'test/guest-sdk/guests/fields.ts');
-const test = suite('guest-sdk/tshark');
+const test = toolSuite('guest-sdk/tshark', ['tshark']);
 
 const FIELDS = [
   'eth.src', 'eth.dst', 'vlan.id', 'ieee8021ad.id', 'ip.src', 'ip.dst', 'ip.ttl', 'ip.proto', 'ip.id', 'ip.frag_offset',

@@ -1,22 +1,14 @@
-// Runs a guest on test frames the way a live port does: each frame sits in its
-// own slot of a real Sandbox's frame area behind 256 bytes of headroom, batches
-// of up to BATCH_CAPACITY go through Sandbox.run, and the results are read from
-// the validated Batch (bytes copied out at outAddr/outLen).
+// Runs a guest on test frames the way a live port does (the testing kit's
+// runFrames), on a module compiled without the metering instrumentation.
 
 import { BATCH_CAPACITY, MEMORY_BASE } from '../../host/abi.js';
+import { loadBatch, runFrames, type FrameInput } from '../../pipeline/testing/run-handler.js';
 import { Batch } from '../../host/batch.js';
 import { compileHandlerCached, CompileOptions } from '../../host/compile.js';
 import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
 import { ProgramStatsSnapshot } from '../../host/stats.js';
 
-export const HEADROOM = 256;
-
-/**
- * A frame given as bytes, or as `bytes` of which the packet is only the first
- * `len`: the rest sits in memory right behind the packet, where a parser that
- * reads past the packet's end would find it.
- */
-export type FrameInput = Uint8Array | { bytes: Uint8Array; len: number };
+export { HEADROOM, loadBatch, type FrameInput } from '../../pipeline/testing/run-handler.js';
 
 export interface GuestResult {
   action: number;
@@ -49,40 +41,9 @@ export async function guestModule(guest: Uint8Array | string, compile?: CompileO
 
 export async function runGuest(guest: Uint8Array | string | WebAssembly.Module, frames: FrameInput[], opts: RunGuestOptions = {}): Promise<RunGuestResult> {
   const sandbox = opts.sandbox ?? new Sandbox(guest instanceof WebAssembly.Module ? guest : await guestModule(guest, opts.compile), opts);
-  const results: GuestResult[] = [];
-  const batch = new Batch();
-  for (let start = 0; start < frames.length; start += BATCH_CAPACITY) {
-    const chunk = frames.slice(start, start + BATCH_CAPACITY);
-    loadBatch(sandbox, batch, chunk, opts.port ?? 0);
-    sandbox.run(batch, opts.nowNs);
-    const mem = sandbox.bytes;
-    for (let i = 0; i < batch.n; i++) {
-      results.push({
-        action: batch.action[i],
-        target: batch.target[i],
-        bytes: mem.slice(batch.outAddr[i], batch.outAddr[i] + batch.outLen[i]),
-      });
-    }
-  }
+  const results = runFrames(sandbox, frames, { port: opts.port, nowNs: opts.nowNs })
+    .map((r) => ({ action: r.action, target: r.target, bytes: r.frame }));
   return { results, stats: sandbox.stats.snapshot(), sandbox };
-}
-
-/** Copies `frames` into frame slots 0.. of the sandbox and describes them in `batch`. */
-export function loadBatch(sandbox: Sandbox, batch: Batch, frames: FrameInput[], port = 0): void {
-  if (frames.length > BATCH_CAPACITY) throw new Error(`at most ${BATCH_CAPACITY} frames per batch`);
-  batch.clear();
-  const mem = sandbox.bytes;
-  frames.forEach((frame, i) => {
-    const bytes = frame instanceof Uint8Array ? frame : frame.bytes;
-    const len = frame instanceof Uint8Array ? frame.length : frame.len;
-    if (bytes.length > sandbox.frameSize - HEADROOM || len > bytes.length) {
-      throw new Error(`frame ${i} (${bytes.length} bytes) does not fit a ${sandbox.frameSize}-byte frame after ${HEADROOM} bytes of headroom`);
-    }
-    const base = sandbox.frameAddr(i);
-    mem.fill(0, base, base + sandbox.frameSize);
-    mem.set(bytes, base + HEADROOM);
-    batch.push(base + HEADROOM, len, port, 0, HEADROOM, sandbox.frameSize - HEADROOM - len);
-  });
 }
 
 /**

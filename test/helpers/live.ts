@@ -4,7 +4,8 @@
 //   - all there: the suite runs inside a namespace of its own (re-exec, see
 //     netns.ts), so nothing it does reaches the machine's interfaces;
 //   - something missing: every test is registered as skipped and the reason is
-//     printed, unless WASMXDP_REQUIRE_LIVE=1, where the suite FAILS with it.
+//     printed, unless WASMXDP_REQUIRE_LIVE=1, where the suite FAILS with it
+//     (skip.ts, shared with the suites that need outside tools).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { suite, type Test } from 'uvu';
 import { FRAME_AREA_OFFSET, memoryPages } from '../../host/abi.js';
 import { NATIVE_DIR, XskPortSet, nativeAvailable, loadNative } from '../../native/index.js';
 import { reexecInOwnNetns } from './netns.js';
+import { unavailableSuite } from './skip.js';
 
 export const WX_PKT = path.join(NATIVE_DIR, 'build/tools/wx-pkt');
 
@@ -67,14 +69,5 @@ export async function liveSuite<T = Record<string, never>>(name: string, context
     await reexecInOwnNetns();
     return suite<T>(name, context);
   }
-  const real = suite<T>(name, context);
-  if (process.env.WASMXDP_REQUIRE_LIVE === '1') {
-    real('live AF_XDP environment', () => { throw new Error(`WASMXDP_REQUIRE_LIVE=1 but ${reason}`); });
-    const failing = ((..._args: unknown[]) => {}) as unknown as Test<T>;
-    return Object.assign(failing, { run: () => real.run(), skip: () => {}, only: () => {}, before: real.before, after: real.after }) as Test<T>;
-  }
-  console.log(`# skipping live suite "${name}": ${reason}`);
-  // Every test becomes a skipped one, so the runner counts them as skipped.
-  const skipping = ((title: string, fn: Parameters<Test<T>['skip']>[1]) => real.skip(title, fn)) as unknown as Test<T>;
-  return Object.assign(skipping, { run: () => real.run(), skip: real.skip, only: real.skip, before: real.before, after: real.after }) as Test<T>;
+  return unavailableSuite<T>(name, reason, 'WASMXDP_REQUIRE_LIVE', context);
 }

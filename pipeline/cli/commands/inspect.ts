@@ -48,10 +48,12 @@ export async function inspectCommand(argv: string[], print: (s: string) => void)
   const file = p.positionals[0];
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(fs.readFileSync(file)); } catch (e) {
-    throw new WasmxdpError('E_USAGE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new WasmxdpError('E_IO', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (!WebAssembly.validate(bytes as BufferSource)) {
-    throw new WasmxdpError('E_INVALID_WASM', `${file} is not a valid WebAssembly module`);
+    const hint = file.endsWith('.ts') ? `it is a handler's source: build it first (wasmxdp build ${file}), or run the source directly (wasmxdp run ${file} ...)`
+      : `build it first from a handler's source (wasmxdp build <handler.ts>)`;
+    throw new WasmxdpError('E_INVALID_WASM', `${file} is not a valid WebAssembly module: ${hint}`);
   }
   const info = readWasm(bytes);
   const provenance = await readProvenance(bytes);

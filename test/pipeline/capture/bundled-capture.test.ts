@@ -9,8 +9,10 @@ import * as assert from 'uvu/assert';
 import { openCapture } from '../../../pipeline/capture/index.js';
 import { countByKind, KIND_DESCRIPTIONS, writeMix } from '../../helpers/gen-capture.js';
 import { mixPcap, mixPcapng, removeDir, repoRoot, scratchDir, tsharkFields } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 
 const test = suite('bundled-capture');
+const withTshark = needing(test, 'tshark');
 let dir = '';
 test.before(() => { dir = scratchDir('bundled'); });
 test.after(() => removeDir(dir));
@@ -43,7 +45,7 @@ test('a few thousand frames; the README table matches the per-kind counts in the
   assert.is(Array.from(openCapture(mixPcap)).length, packets.length);
 });
 
-test('tshark: well-formed kinds raise no error (checksums checked), every bad- frame raises a warning or worse', () => {
+withTshark('tshark: well-formed kinds raise no error (checksums checked), every bad- frame raises a warning or worse', () => {
   const rows = tsharkFields(mixPcapng, ['frame.comment', '_ws.expert.severity', '_ws.expert.message'],
     ['-E', 'occurrence=a', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE']);
   const WARN = 0x600000, ERROR = 0x800000;
@@ -55,7 +57,7 @@ test('tshark: well-formed kinds raise no error (checksums checked), every bad- f
   }
 });
 
-test('tshark finds the traffic the README promises', () => {
+withTshark('tshark finds the traffic the README promises', () => {
   const rows = tsharkFields(mixPcapng, ['frame.protocols', 'dns.qry.name', 'dns.qry.type', 'udp.dstport', 'tcp.dstport', 'tcp.flags.str', 'frame.cap_len', 'ip.flags.mf', 'ip.frag_offset']);
   const has = (pred: (r: string[]) => boolean, what: string, min = 1): void => {
     const n = rows.filter(pred).length;

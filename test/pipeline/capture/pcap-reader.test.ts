@@ -5,8 +5,13 @@ import * as assert from 'uvu/assert';
 import { CaptureFormatError, ClassicPcap, encodeClassicPcap, openCapture, readCapture, type CapturePacket } from '../../../pipeline/capture/index.js';
 import { expectCut } from './expect-cut.js';
 import { mixPcap, mixPcapng, removeDir, run, scratchDir, tsharkFields } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 
 const test = suite('pcap-reader');
+const withEditcap = needing(test, 'editcap');
+const withTcpdump = needing(test, 'tcpdump');
+const withTshark = needing(test, 'tshark');
+const withTsharkEditcap = needing(test, 'tshark', 'editcap');
 let dir = '';
 test.before(() => { dir = scratchDir('pcap-reader'); });
 test.after(() => removeDir(dir));
@@ -46,7 +51,7 @@ test('the bundled classic capture holds the same frames as the pcapng one', () =
   sameFrames(all(mixPcap), all(mixPcapng), usOf);
 });
 
-test('editcap -F pcap (microseconds) and -F nsecpcap (nanoseconds) output reads back identically', () => {
+withEditcap('editcap -F pcap (microseconds) and -F nsecpcap (nanoseconds) output reads back identically', () => {
   const ref = all(mixPcapng);
   const us = path.join(dir, 'us.pcap'), ns = path.join(dir, 'ns.pcap');
   run('editcap', ['-F', 'pcap', mixPcapng, us]);
@@ -57,13 +62,13 @@ test('editcap -F pcap (microseconds) and -F nsecpcap (nanoseconds) output reads 
   sameFrames(all(ns), ref); // exact nanoseconds
 });
 
-test('tcpdump -w output reads back identically', () => {
+withTcpdump('tcpdump -w output reads back identically', () => {
   const out = path.join(dir, 'tcpdump.pcap');
   run('tcpdump', ['-r', mixPcap, '-w', out]);
   sameFrames(all(out), all(mixPcap));
 });
 
-test('big-endian files, built byte by byte, in both precisions', () => {
+withTshark('big-endian files, built byte by byte, in both precisions', () => {
   const data = Uint8Array.from({ length: 42 }, (_, i) => i);
   for (const [magic, frac, wantNs] of [[0xa1b2c3d4, 123456, 123456000n], [0xa1b23c4d, 123456789, 123456789n]] as const) {
     const b = new Uint8Array(24 + 16 + data.length);
@@ -88,7 +93,7 @@ test('big-endian files, built byte by byte, in both precisions', () => {
   }
 });
 
-test('frames cut by a snaplen are reported: origLen above data.length, as tshark says', () => {
+withTsharkEditcap('frames cut by a snaplen are reported: origLen above data.length, as tshark says', () => {
   const cut = path.join(dir, 'snap.pcap');
   run('editcap', ['-s', '80', mixPcap, cut]);
   const got = all(cut);

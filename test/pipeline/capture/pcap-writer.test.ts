@@ -5,8 +5,12 @@ import * as assert from 'uvu/assert';
 import { encodeClassicPcap, PcapWriter, readCapture, writeClassicPcap, type WritablePacket } from '../../../pipeline/capture/index.js';
 import { WasmxdpError } from '../../../host/errors.js';
 import { removeDir, run, scratchDir, tcpdumpCount, tsharkFields } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 
 const test = suite('pcap-writer');
+const withTsharkTcpdump = needing(test, 'tshark', 'tcpdump');
+const withCapinfos = needing(test, 'capinfos');
+const withTcpdump = needing(test, 'tcpdump');
 let dir = '';
 test.before(() => { dir = scratchDir('pcap-writer'); });
 test.after(() => removeDir(dir));
@@ -56,7 +60,7 @@ test('snaplen cuts the stored bytes and keeps the wire length', () => {
   assert.equal(Array.from(p.data), Array.from(packets[1].data.subarray(0, 96)));
 });
 
-test('tcpdump and tshark read what we write, in every variant', () => {
+withTsharkTcpdump('tcpdump and tshark read what we write, in every variant', () => {
   for (const [i, opts] of [{}, { nanosecond: true }, { bigEndian: true }, { bigEndian: true, nanosecond: true, snaplen: 100 }].entries()) {
     const file = path.join(dir, `w${i}.pcap`);
     assert.is(writeClassicPcap(file, packets, opts), 3);
@@ -70,7 +74,7 @@ test('tcpdump and tshark read what we write, in every variant', () => {
   }
 });
 
-test('capinfos sees the precision and link type we asked for', () => {
+withCapinfos('capinfos sees the precision and link type we asked for', () => {
   const file = path.join(dir, 'ns.pcap');
   writeClassicPcap(file, packets, { nanosecond: true });
   const info = run('capinfos', ['-M', file]);
@@ -78,7 +82,7 @@ test('capinfos sees the precision and link type we asked for', () => {
   assert.match(info, /Ethernet/);
 });
 
-test('streaming writer: buffered writes land in order, count is kept, close is idempotent', () => {
+withTcpdump('streaming writer: buffered writes land in order, count is kept, close is idempotent', () => {
   const file = path.join(dir, 'stream.pcap');
   const w = new PcapWriter(file);
   for (let i = 0; i < 2000; i++) w.write({ data: frame(i, 64 + (i % 1400)), tsNs: BigInt(i) * 1000n });

@@ -7,8 +7,11 @@ import { block, cat, epb, idb, optI64, optText, optU8, shb, spb } from './build-
 import { exoticPcapng, frame } from './exotic.js';
 import { expectCut } from './expect-cut.js';
 import { mixPcap, mixPcapng, removeDir, run, scratchDir, tsharkFields } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 
 const test = suite('pcapng-reader');
+const withTshark = needing(test, 'tshark');
+const withTsharkEditcap = needing(test, 'tshark', 'editcap');
 let dir = '';
 test.before(() => { dir = scratchDir('pcapng-reader'); });
 test.after(() => removeDir(dir));
@@ -40,7 +43,7 @@ function rejects(bytes: Uint8Array, offset: number, pattern: RegExp): void {
   assert.unreachable('expected E_CAPTURE_FORMAT');
 }
 
-test('every block kind, two sections of opposite byte order: what we read is what tshark reads', () => {
+withTshark('every block kind, two sections of opposite byte order: what we read is what tshark reads', () => {
   const { bytes, expected } = exoticPcapng();
   const got = Array.from(readCapture(bytes));
   assert.equal(got.map((p) => ({ len: p.data.length, origLen: p.origLen, tsNs: p.tsNs, interfaceId: p.interfaceId, comment: p.comment, flags: p.flags })),
@@ -64,7 +67,7 @@ test('every block kind, two sections of opposite byte order: what we read is wha
   });
 });
 
-test('if_tsresol: powers of ten and of two, and if_tsoffset', () => {
+withTshark('if_tsresol: powers of ten and of two, and if_tsoffset', () => {
   const cases: [number, bigint, bigint][] = [
     [3, 1_700_000_000_123n, 1_700_000_000_123_000_000n], // ms
     [6, 1_700_000_000_123_456n, 1_700_000_000_123_456_000n], // µs
@@ -94,7 +97,7 @@ test('if_tsresol: powers of ten and of two, and if_tsoffset', () => {
   assert.is(p.tsNs, 10_000_000_000n);
 });
 
-test('concatenated files are sections: cat of a little- and a big-endian file', () => {
+withTshark('concatenated files are sections: cat of a little- and a big-endian file', () => {
   const a = encodePcapng([{ data: frame(1, 60), comment: 'le' }]);
   const b = encodePcapng([{ data: frame(2, 70), comment: 'be', interfaceId: 1 }], { bigEndian: true, interfaces: [{}, { name: 'second' }] });
   const file = path.join(dir, 'cat.pcapng');
@@ -104,7 +107,7 @@ test('concatenated files are sections: cat of a little- and a big-endian file', 
   assert.equal(tsharkFields(file, ['frame.comment']), [['le'], ['be']]);
 });
 
-test('the bundled pcapng: comments come through, and tshark/editcap rewrites read back identically', () => {
+withTsharkEditcap('the bundled pcapng: comments come through, and tshark/editcap rewrites read back identically', () => {
   const ref = all(mixPcapng);
   assert.ok(ref.every((p) => p.comment?.startsWith('kind=')));
   const viaTshark = path.join(dir, 'tshark.pcapng');

@@ -5,8 +5,11 @@ import * as assert from 'uvu/assert';
 import { encodePcapng, PcapngWriter, readCapture, writePcapng, type WritablePacket } from '../../../pipeline/capture/index.js';
 import { WasmxdpError } from '../../../host/errors.js';
 import { removeDir, run, scratchDir, tcpdumpCount, tsharkFields } from './tools.js';
+import { needing } from '../../helpers/tools.js';
 
 const test = suite('pcapng-writer');
+const withTsharkTcpdump = needing(test, 'tshark', 'tcpdump');
+const withTshark = needing(test, 'tshark');
 let dir = '';
 test.before(() => { dir = scratchDir('pcapng-writer'); });
 test.after(() => removeDir(dir));
@@ -48,7 +51,7 @@ test('blocks are 32-bit aligned and the file is a whole number of words', () => 
   assert.is(b.length % 4, 0);
 });
 
-test('tshark shows every comment as frame.comment (tshark 4.0) and the flags word', () => {
+withTsharkTcpdump('tshark shows every comment as frame.comment (tshark 4.0) and the flags word', () => {
   for (const bigEndian of [false, true]) {
     const file = path.join(dir, `c${bigEndian ? 'be' : 'le'}.pcapng`);
     assert.is(writePcapng(file, packets, { bigEndian }), packets.length);
@@ -68,7 +71,7 @@ test('tshark shows every comment as frame.comment (tshark 4.0) and the flags wor
   }
 });
 
-test('several interfaces: each packet lands on its own, with its snaplen and link type', () => {
+withTshark('several interfaces: each packet lands on its own, with its snaplen and link type', () => {
   const file = path.join(dir, 'ifaces.pcapng');
   writePcapng(file, [
     { data: frame(1, 200), interfaceId: 0, comment: 'a' },
@@ -81,7 +84,7 @@ test('several interfaces: each packet lands on its own, with its snaplen and lin
   assert.match(run('capinfos', ['-k', file]), /two ports/);
 });
 
-test('streaming writer writes what the pipeline will: a verdict comment per frame', () => {
+withTshark('streaming writer writes what the pipeline will: a verdict comment per frame', () => {
   const file = path.join(dir, 'stream.pcapng');
   const w = new PcapngWriter(file);
   for (let i = 0; i < 3000; i++) w.write({ data: frame(i, 60 + (i % 900)), tsNs: BigInt(i), comment: `wasmxdp verdict=${verdicts[i % 5]}` });

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../../helpers/tools.js';
 import { writeClassicPcap } from '../../../pipeline/capture/index.js';
 import { tsharkFields, wasmxdp } from '../../helpers/cli.js';
 import { eth, ipv4, udp } from '../../helpers/packets.js';
 
 const test = suite('wasmxdp build / inspect');
+const withTshark = needing(test, 'tshark');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-build-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const GUESTS = 'test/pipeline/guests';
@@ -66,6 +68,47 @@ test('a compile error is reported with the file and line', () => {
   assert.match(r.stderr, /nope/);
 });
 
+test('a file without handle: build says which function to export, in a few lines', () => {
+  const src = path.join(tmp, 'nohandle.ts');
+  fs.writeFileSync(src, 'import { Packet, Verdict, pass } from "wasmxdp";\nexport function handler(pkt: Packet): Verdict { return pass(); }\n');
+  const r = wasmxdp(['build', src, '-o', path.join(tmp, 'nohandle.wasm')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, 'export function handle(pkt: Packet): Verdict');
+  assert.ok(r.stderr.trim().split('\n').length <= 3, r.stderr);
+  assert.not.match(r.stderr, /__wx_entry|ERROR TS/);
+});
+
+test('inspect of a handler source says to build it first', () => {
+  const r = wasmxdp(['inspect', 'examples/firewall/handler.ts']);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /^wasmxdp inspect: examples\/firewall\/handler\.ts is not a valid WebAssembly module: it is a handler's source: build it first \(wasmxdp build examples\/firewall\/handler\.ts\)/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+});
+
+test('exit status: 2 for a wrong command line, 1 for an input that cannot be read (handler, module or capture alike)', () => {
+  const usage: string[][] = [['run'], ['build'], ['inspect'], ['init'], ['run', 'a', 'b'], ['build', 'x.ts', '--bogus'], ['frobnicate']];
+  for (const args of usage) {
+    const r = wasmxdp(args);
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.not.match(r.stderr, /wasmxdp \w+: wasmxdp/, `doubled prefix: ${r.stderr}`);
+  }
+  assert.is(wasmxdp(['run']).stderr.trim(), "wasmxdp run: missing argument (see 'wasmxdp run --help')");
+  const missing: string[][] = [
+    ['run', path.join(tmp, 'missing.ts'), '--pcap', 'examples/captures/mix.pcapng'],
+    ['run', path.join(tmp, 'missing.wasm'), '--pcap', 'examples/captures/mix.pcapng'],
+    ['run', 'examples/firewall', '--pcap', path.join(tmp, 'missing.pcap')],
+    ['build', path.join(tmp, 'missing.ts')],
+    ['inspect', path.join(tmp, 'missing.wasm')],
+  ];
+  for (const args of missing) {
+    const r = wasmxdp(args);
+    assert.is(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /missing\.(ts|wasm|pcap)/);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
 test('a module importing WASI fd_write is refused, naming the import', () => {
   const out = path.join(tmp, 'wasi.wasm');
   assert.is(wasmxdp(['build', `${GUESTS}/wasi-import.ts`, '-o', out]).status, 0);
@@ -75,7 +118,7 @@ test('a module importing WASI fd_write is refused, naming the import', () => {
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
-test('a handler that traps on one packet: that packet is ABORTED, the run completes', () => {
+withTshark('a handler that traps on one packet: that packet is ABORTED, the run completes', () => {
   const frames = [1, 2, 3, 4, 5].map((i) => eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, udp({ sport: 1000 + i, dport: 9 }, 'x'))));
   frames[2] = Uint8Array.from([0xee, ...frames[2].subarray(1)]);
   const cap = path.join(tmp, 'trap.pcap');

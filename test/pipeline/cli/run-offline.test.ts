@@ -4,10 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../../helpers/tools.js';
 import { openCapture } from '../../../pipeline/capture/index.js';
 import { BUNDLED_CAPTURE, ROOT, tsharkFields, wasmxdp } from '../../helpers/cli.js';
 
 const test = suite('wasmxdp run --pcap');
+const withTsharkTcpdump = needing(test, 'tshark', 'tcpdump');
+const withTshark = needing(test, 'tshark');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-cli-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -35,7 +38,7 @@ test('npm start prints the verdict table', () => {
   assert.match(r.stdout, /verdict\s+packets\s+share/);
 });
 
-test('--out writes every frame with its verdict as a comment tshark and tcpdump read', () => {
+withTsharkTcpdump('--out writes every frame with its verdict as a comment tshark and tcpdump read', () => {
   const out = path.join(tmp, 'fw.pcapng');
   const r = wasmxdp(['run', 'examples/firewall', '--pcap', BUNDLED_CAPTURE, '--out', out, '--json']);
   assert.is(r.status, 0, r.stderr);
@@ -51,7 +54,7 @@ test('--out writes every frame with its verdict as a comment tshark and tcpdump 
   assert.is(td.stdout.trim().split('\n').length, inputCount);
 });
 
-test('the udp-reflector answers every well-formed echo request with swapped addresses and valid checksums', () => {
+withTshark('the udp-reflector answers every well-formed echo request with swapped addresses and valid checksums', () => {
   const out = path.join(tmp, 'echo.pcapng');
   const r = wasmxdp(['run', 'examples/udp-reflector', '--pcap', BUNDLED_CAPTURE, '--out', out, '--json']);
   assert.is(r.status, 0, r.stderr);

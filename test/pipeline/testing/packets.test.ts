@@ -4,17 +4,19 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../../helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeClassicPcap } from '../../pipeline/capture/index.js';
+import { encodeClassicPcap } from '../../../pipeline/capture/index.js';
 import {
   arp, concat, dnsLabels, dnsPointer, dnsQuery, eth, fmtIp6, icmp6Echo, icmpEcho, internetChecksum, ip6, ipv4,
   ipv4HeaderChecksumOk, ipv6, l4ChecksumOk, parseFrame, tcp, udp,
-} from './packets.js';
+} from '../../../pipeline/testing/packets.js';
 
-const test = suite('helpers/packets');
+const test = suite('testing/packets');
+const withTshark = needing(test, 'tshark');
 
 function tshark(frames: Uint8Array[], fields: string[]): string[][] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmxdp-packets-'));
@@ -51,7 +53,7 @@ const FRAMES = [
   eth({}, arp({ op: 2 })),
 ];
 
-test('tshark finds every checksum the builder computes good', () => {
+withTshark('tshark finds every checksum the builder computes good', () => {
   const rows = tshark(FRAMES, ['ip.checksum.status', 'udp.checksum.status', 'tcp.checksum.status', 'icmp.checksum.status', 'icmpv6.checksum.status']);
   assert.is(rows.length, FRAMES.length);
   rows.forEach((r, i) => {
@@ -67,7 +69,7 @@ test('tshark finds every checksum the builder computes good', () => {
   }
 });
 
-test('tshark reads back the fields the builder was given', () => {
+withTshark('tshark reads back the fields the builder was given', () => {
   const rows = tshark(FRAMES, ['vlan.id', 'ieee8021ad.id', 'ip.ttl', 'ip.id', 'ip.hdr_len', 'ipv6.nxt', 'tcp.flags', 'tcp.hdr_len', 'dns.qry.name', 'dns.qry.type', 'icmpv6.echo.identifier', 'arp.opcode']);
   assert.equal(rows[0].slice(0, 5), ['100', '', '9', '0x004d', '24']);
   assert.is(rows[0][8], 'ads.example.com');
