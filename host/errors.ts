@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'E_MAP'
   | 'E_DEPLOY'
   | 'E_PROTOCOL'
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  | 'E_QUOTA';
 
 export class WasmxdpError extends Error {
   readonly code: ErrorCode;

@@ -11,6 +11,7 @@ import { MAX_FUEL } from '../../host/fuel.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
 import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
+import { parseChain, parseTenants, StageConfig, TenantConfig } from '../tenants/config.js';
 
 export interface ProgramConfig {
   /** Absolute path of a .ts handler, an example directory or a .wasm. */
@@ -30,7 +31,10 @@ export interface PortConfig {
   mode: 'skb' | 'drv';
   force: boolean;
   frameSize: 2048 | 4096;
+  /** The first stage's program (a `program` key is a one-stage chain). */
   program: ProgramConfig;
+  /** The operator's stages, run before the matched tenant's (tenants/config.ts). */
+  chain: StageConfig[];
 }
 
 export interface PipelineConfig {
@@ -38,6 +42,7 @@ export interface PipelineConfig {
   readTimeoutMs: number;
   maxMessageBytes: number;
   ports: PortConfig[];
+  tenants: TenantConfig[];
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
@@ -97,7 +102,7 @@ function health(v: unknown, key: string): HealthPolicy {
   };
 }
 
-function program(v: unknown, key: string, baseDir: string): ProgramConfig {
+export function program(v: unknown, key: string, baseDir: string): ProgramConfig {
   if (typeof v === 'string') v = { path: v };
   const o = object(v, key, ['path', 'heapPages', 'fuelPerPacket', 'failVerdict', 'metering', 'health']);
   const p = string(o, 'path', key, true)!;
@@ -114,7 +119,7 @@ function program(v: unknown, key: string, baseDir: string): ProgramConfig {
 }
 
 function port(v: unknown, key: string, baseDir: string): PortConfig {
-  const o = object(v, key, ['name', 'owner', 'iface', 'ifaces', 'queue', 'mode', 'force', 'frameSize', 'program']);
+  const o = object(v, key, ['name', 'owner', 'iface', 'ifaces', 'queue', 'mode', 'force', 'frameSize', 'program', 'chain']);
   const name = string(o, 'name', key, true)!;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) fail(`${key}.name`, `must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
   const owner = string(o, 'owner', key, false) ?? DEFAULT_TENANT;
@@ -137,19 +142,24 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
   if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, 63)!;
   const frameSize = o.frameSize === undefined ? 2048 : o.frameSize;
   if (frameSize !== 2048 && frameSize !== 4096) fail(`${key}.frameSize`, `must be 2048 or 4096, got ${JSON.stringify(frameSize)}`);
-  if (o.program === undefined) fail(`${key}.program`, 'is required');
+  if (o.program !== undefined && o.chain !== undefined) fail(`${key}.chain`, 'give program (one stage) or chain, not both');
+  if (o.program === undefined && o.chain === undefined) fail(`${key}.program`, 'is required (or chain)');
+  const chain = o.chain !== undefined
+    ? parseChain(o.chain, `${key}.chain`, baseDir, program)
+    : [{ stage: 'main', program: program(o.program, `${key}.program`, baseDir), chainActions: ['pass' as const] }];
   return {
     name, owner, ifaces, queue,
     mode: oneOf(o, 'mode', key, ['skb', 'drv'] as const) ?? 'skb',
     force: bool(o, 'force', key) ?? false,
     frameSize,
-    program: program(o.program, `${key}.program`, baseDir),
+    program: chain[0].program,
+    chain,
   };
 }
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports', 'tenants']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -167,6 +177,7 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     readTimeoutMs: int(o, 'readTimeoutMs', '', 10, 600_000) ?? DEFAULT_READ_TIMEOUT_MS,
     maxMessageBytes: int(o, 'maxMessageBytes', '', 1024, 64 * 1024 * 1024) ?? DEFAULT_MAX_MESSAGE_BYTES,
     ports,
+    tenants: parseTenants(o.tenants, ports, baseDir, program),
   };
 }
 
