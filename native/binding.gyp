@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "wasmxdp",
-      "sources": ["src/addon.cc", "src/xsk_set.cc", "src/xdp_program.cc"],
+      "sources": ["src/addon.cc", "src/xsk_set.cc", "src/xdp_program.cc", "src/tenant_maps.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -5,3 +5,8 @@ export {
   XskPortSet, type PortSetOptions, type PortOptions, type BatchArrays, type XdpSocketStats, type PortCounters,
   type ProgramStats, type FrameAccounting, type PortInfo, type XdpMode, type CopyMode,
 } from './xsk.js';
+export {
+  TENANT_OPERATOR, TenantConfigError, tenantLimits, compileSelectors, compileQuotas, parsePrefix,
+  setTenantSelectors, setTenantQuotas, readTenantCounters,
+  type TenantSelector, type TenantQuota, type TenantCounters, type TenantLimits, type ProtoName,
+} from './tenants.js';

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmxdpError } from '../host/errors.js';
+import type { TenantLimits } from './tenants.js';
 
 /** The raw addon surface; use XskPortSet instead. */
 export interface NativeXskSet {
@@ -16,10 +17,15 @@ export interface NativeXskSet {
   counters(port: number): Record<string, number>;
   programStats(port: number): number[];
   frames(): Record<string, number>;
+  setTenantSelectors(port: number, rules: object[], prefixes: object[], any: number[]): void;
+  setTenantQuotas(port: number, intervalNs: Float64Array, tauNs: Float64Array): void;
+  tenantStats(port: number): Float64Array;
   close(): void;
 }
 export interface NativeAddon {
   XskSet: new (memoryBytes: Uint8Array, opts: object) => NativeXskSet;
+  /** Limits and encodings of native/bpf/tenant.h. */
+  tenantLimits: TenantLimits;
 }
 
 // This file runs from dist/native/ (compiled) or native/ (sources); the build

@@ -6,6 +6,9 @@ import { FRAME_AREA_OFFSET, FRAME_AREA_SIZE } from '../host/abi.js';
 import { WasmxdpError } from '../host/errors.js';
 import { mapNativeError } from './errno.js';
 import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
+import {
+  compileQuotas, compileSelectors, decodeTenantStats, tenantLimits, type TenantCounters, type TenantQuota, type TenantSelector,
+} from './tenants.js';
 
 export type XdpMode = 'skb' | 'drv';
 export type CopyMode = 'auto' | 'copy' | 'zerocopy';
@@ -45,6 +48,12 @@ export interface BatchArrays {
   addr: Uint32Array; len: Uint32Array; port: Uint16Array; queue: Uint16Array;
   headroom: Uint16Array; tailroom: Uint16Array;
   action: Uint8Array; target: Uint32Array; outAddr: Uint32Array; outLen: Uint32Array;
+  /**
+   * Optional: when given, receive() writes each frame's tenant id here (from
+   * the XDP metadata the classifier put in front of the packet; 0 = no tenant
+   * rule matched, or no metadata, counted in tenantMetaMissing).
+   */
+  tenant?: Uint16Array;
 }
 
 /** XDP_STATISTICS of one socket. */
@@ -57,6 +66,8 @@ export interface XdpSocketStats {
 export interface PortCounters {
   rx: number; drop: number; tx: number; redirectOut: number; redirectIn: number; pass: number;
   passErrors: number; txRingFull: number; invalidVerdicts: number; kicks: number; kickErrors: number;
+  /** Frames received with a tenant array bound but without tenant metadata (given tenant 0). */
+  tenantMetaMissing: number;
 }
 
 /** Counters of the interface's XDP program (summed over CPUs). */
@@ -205,6 +216,25 @@ export class XskPortSet {
     const out = {} as Record<string, number>;
     PROGRAM_STAT_NAMES.forEach((name, i) => { out[name] = v[i]; });
     return out as unknown as ProgramStats;
+  }
+
+  /** Replaces the tenant selectors of `port`'s device (see native/tenants.ts). */
+  setTenantSelectors(port: number, rules: readonly TenantSelector[]): void {
+    const n = this.live();
+    const c = compileSelectors(rules);
+    try { n.setTenantSelectors(port, c.rules, c.prefixes, c.any); } catch (e) { throw mapNativeError(e); }
+  }
+
+  /** Replaces the packet-rate quotas of `port`'s device; tenants not listed are unlimited. */
+  setTenantQuotas(port: number, quotas: readonly TenantQuota[]): void {
+    const n = this.live();
+    const q = compileQuotas(quotas);
+    try { n.setTenantQuotas(port, q.intervalNs, q.tauNs); } catch (e) { throw mapNativeError(e); }
+  }
+
+  /** Kernel per-tenant counters of `port`'s device, tenants with any non-zero counter. */
+  tenantCounters(port: number): TenantCounters[] {
+    try { return decodeTenantStats(this.live().tenantStats(port), tenantLimits().statFields); } catch (e) { throw mapNativeError(e); }
   }
 
   frames(): FrameAccounting {

@@ -17,6 +17,9 @@
 // never sees the skb and the count would go stale.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#ifndef WASMXDP_NO_TENANTS /* defined only by the benchmark's baseline build */
+#include "tenant_kern.h"
+#endif
 
 #define STAT_ABORTED 0
 #define STAT_DROP 1
@@ -95,10 +98,34 @@ int wasmxdp_steer(struct xdp_md *ctx)
 	}
 
 	__u32 q = ctx->rx_queue_index;
+#ifndef WASMXDP_NO_TENANTS
+	/* Tenant section (tenant_kern.h): classify, enforce the tenant's packet
+	 * rate, and tag the frame with its tenant for user space. */
+	__u32 tenant = wx_classify(ctx);
+	struct wx_tenant_stats *ts = wx_tenant_stats(tenant);
+	if (ts)
+		ts->matched += 1;
+	if (!wx_within_quota(tenant)) {
+		if (ts)
+			ts->over_quota += 1;
+		count(STAT_DROP);
+		return XDP_DROP;
+	}
+	if (bpf_map_lookup_elem(&xsks, &q)) {
+		wx_put_meta(ctx, tenant);
+		if (ts)
+			ts->to_user += 1;
+		count(STAT_REDIRECT);
+		return bpf_redirect_map(&xsks, q, XDP_PASS);
+	}
+	if (ts)
+		ts->no_socket += 1;
+#else
 	if (bpf_map_lookup_elem(&xsks, &q)) {
 		count(STAT_REDIRECT);
 		return bpf_redirect_map(&xsks, q, XDP_PASS);
 	}
+#endif
 	count(STAT_NO_SOCKET);
 	count(STAT_PASS);
 	return XDP_PASS;

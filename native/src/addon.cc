@@ -6,6 +6,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 #include <memory>
 
 #include "sys_error.h"
@@ -67,6 +69,9 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
                         InstanceMethod("counters", &XskSetWrap::Counters),
                         InstanceMethod("programStats", &XskSetWrap::ProgramStats),
                         InstanceMethod("frames", &XskSetWrap::Frames),
+                        InstanceMethod("setTenantSelectors", &XskSetWrap::SetTenantSelectors),
+                        InstanceMethod("setTenantQuotas", &XskSetWrap::SetTenantQuotas),
+                        InstanceMethod("tenantStats", &XskSetWrap::TenantStats),
                         InstanceMethod("close", &XskSetWrap::Close)});
   }
 
@@ -146,6 +151,10 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     v.target = arrayData<uint32_t>(b, "target", napi_uint32_array, cap, refs_[7]);
     v.outAddr = arrayData<uint32_t>(b, "outAddr", napi_uint32_array, cap, refs_[8]);
     v.outLen = arrayData<uint32_t>(b, "outLen", napi_uint32_array, cap, refs_[9]);
+    if (b.Has("tenant") && !b.Get("tenant").IsUndefined())
+      v.tenant = arrayData<uint16_t>(b, "tenant", napi_uint16_array, cap, refs_[10]);
+    else
+      refs_[10].Reset();
     v.capacity = cap;
     set(info.Env()).bind(v);
   }
@@ -203,6 +212,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     o.Set("invalidVerdicts", (double)c.invalidVerdicts);
     o.Set("kicks", (double)c.kicks);
     o.Set("kickErrors", (double)c.kickErrors);
+    o.Set("tenantMetaMissing", (double)c.tenantMetaMissing);
     return o;
   }
 
@@ -213,6 +223,86 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     Napi::Array a = Napi::Array::New(env, kStatCount);
     for (uint32_t i = 0; i < kStatCount; i++) a.Set(i, (double)v[i]);
     return a;
+  }
+
+  // setTenantSelectors(port, rules, prefixes, any): already validated by
+  // native/tenants.ts. rules: [{tenant, flags, vlan, innerVlan, proto, dportLo,
+  // dportHi}] in priority order; prefixes: [{family, prefixlen, addr: Uint8Array,
+  // cands: number[]}]; any: number[] (rule ids without a prefix).
+  void SetTenantSelectors(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t port = portArg(info);
+    if (!info[1].IsArray() || !info[2].IsArray() || !info[3].IsArray())
+      throw Napi::TypeError::New(env, "setTenantSelectors(port, rules[], prefixes[], any[])");
+    Napi::Array ra = info[1].As<Napi::Array>(), pa = info[2].As<Napi::Array>();
+    std::vector<wx_tenant_rule> rules(ra.Length());
+    for (uint32_t i = 0; i < ra.Length(); i++) {
+      Napi::Object o = ra.Get(i).As<Napi::Object>();
+      wx_tenant_rule& r = rules[i];
+      r = wx_tenant_rule{};
+      r.tenant = u32(o, "tenant", 0);
+      r.flags = (uint8_t)u32(o, "flags", 0);
+      r.vlan = (uint16_t)u32(o, "vlan", 0);
+      r.inner_vlan = (uint16_t)u32(o, "innerVlan", 0);
+      r.proto = (uint8_t)u32(o, "proto", 0);
+      r.dport_lo = (uint16_t)u32(o, "dportLo", 0);
+      r.dport_hi = (uint16_t)u32(o, "dportHi", 0);
+    }
+    std::vector<TenantPrefix> prefixes(pa.Length());
+    for (uint32_t i = 0; i < pa.Length(); i++) {
+      Napi::Object o = pa.Get(i).As<Napi::Object>();
+      TenantPrefix& p = prefixes[i];
+      std::memset(&p, 0, sizeof p);
+      p.family = (uint8_t)u32(o, "family", 4);
+      p.prefixlen = u32(o, "prefixlen", 0);
+      Napi::Value a = o.Get("addr");
+      if (!a.IsTypedArray()) throw Napi::TypeError::New(env, "prefix addr must be a Uint8Array");
+      Napi::Uint8Array ab = a.As<Napi::Uint8Array>();
+      std::memcpy(p.addr, ab.Data(), std::min<size_t>(ab.ElementLength(), 16));
+      cands(o.Get("cands"), p.cands);
+    }
+    wx_tenant_cands any;
+    cands(info[3], any);
+    try {
+      set(env).program(port).tenants().setSelectors(rules, prefixes, any);
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  static void cands(Napi::Value v, wx_tenant_cands& out) {
+    for (uint32_t i = 0; i < WX_TENANT_CAND_MAX; i++) out.id[i] = WX_TENANT_NONE;
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length() && i < WX_TENANT_CAND_MAX; i++)
+      out.id[i] = (uint16_t)a.Get(i).As<Napi::Number>().Uint32Value();
+  }
+
+  // setTenantQuotas(port, intervalNs: Float64Array, tauNs: Float64Array), indexed by tenant id.
+  void SetTenantQuotas(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t port = portArg(info);
+    Napi::Float64Array iv = info[1].As<Napi::Float64Array>(), tau = info[2].As<Napi::Float64Array>();
+    try {
+      TenantMaps& t = set(env).program(port).tenants();
+      for (uint32_t i = 0; i < WX_TENANT_MAX && i < iv.ElementLength() && i < tau.ElementLength(); i++)
+        t.setQuota(i, (uint64_t)iv[i], (uint64_t)tau[i]);
+    } catch (...) {
+      rethrow(env);
+    }
+  }
+
+  // tenantStats(port): Float64Array of WX_TENANT_MAX x WX_TENANT_STAT_FIELDS.
+  Napi::Value TenantStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t port = portArg(info);
+    Napi::Float64Array out = Napi::Float64Array::New(env, WX_TENANT_MAX * WX_TENANT_STAT_FIELDS);
+    TenantMaps& t = set(env).program(port).tenants();
+    uint64_t v[WX_TENANT_STAT_FIELDS];
+    for (uint32_t i = 0; i < WX_TENANT_MAX; i++) {
+      t.readStats(i, v);
+      for (uint32_t k = 0; k < WX_TENANT_STAT_FIELDS; k++) out[i * WX_TENANT_STAT_FIELDS + k] = (double)v[k];
+    }
+    return out;
   }
 
   Napi::Value Frames(const Napi::CallbackInfo& info) {
@@ -242,7 +332,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
 
   std::unique_ptr<XskSet> set_;
   Napi::ObjectReference memRef_;
-  Napi::ObjectReference refs_[10];
+  Napi::ObjectReference refs_[11];
 };
 
 }  // namespace
@@ -250,6 +340,18 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   libbpf_set_print(quietPrint);
   exports.Set("XskSet", XskSetWrap::Init(env));
+  // Limits and encodings of bpf/tenant.h, for native/tenants.ts (one source).
+  Napi::Object t = Napi::Object::New(env);
+  t.Set("maxTenants", WX_TENANT_MAX);
+  t.Set("maxRules", WX_TENANT_RULES_MAX);
+  t.Set("maxCandidates", WX_TENANT_CAND_MAX);
+  t.Set("maxPrefixes", WX_TENANT_PREFIX_MAX);
+  t.Set("flagVlan", WX_RF_VLAN);
+  t.Set("flagInnerVlan", WX_RF_INNER_VLAN);
+  t.Set("flagProto", WX_RF_PROTO);
+  t.Set("flagDport", WX_RF_DPORT);
+  t.Set("statFields", WX_TENANT_STAT_FIELDS);
+  exports.Set("tenantLimits", t);
   return exports;
 }
 

@@ -61,6 +61,7 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     cfgFd_ = findFd(obj_, "wx_cfg", false);
     if (steerFd_ < 0 || reinjFd_ < 0 || xsksFd_ < 0 || statsFd_ < 0 || cfgFd_ < 0)
       throw SysError("bpf_object_load", ENOENT, "object lacks wasmxdp programs or maps: " + objPath);
+    tenants_ = std::make_unique<TenantMaps>(obj_, ifname_);
     ncpus_ = libbpf_num_possible_cpus();
     if (ncpus_ < 1) ncpus_ = 1;
     percpu_.resize(ncpus_);

@@ -4,8 +4,11 @@
 // nothing behind), and owns the XSKMAP, counters and the reinjection program.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tenant_maps.h"
 
 struct bpf_object;
 
@@ -30,6 +33,9 @@ class XdpProgram {
   // Sums of the per-CPU counters.
   void readStats(uint64_t out[kStatCount]);
 
+  // Tenant selectors, quotas and counters of this device (issue 9).
+  TenantMaps& tenants() { return *tenants_; }
+
   int ifindex() const { return ifindex_; }
   XdpMode mode() const { return mode_; }
   const std::string& ifname() const { return ifname_; }
@@ -48,4 +54,5 @@ class XdpProgram {
   int linkFd_ = -1;
   int ncpus_ = 1;
   std::vector<uint64_t> percpu_;
+  std::unique_ptr<TenantMaps> tenants_;
 };

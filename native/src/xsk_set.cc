@@ -132,7 +132,23 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
   return ports_.size() - 1;
 }
 
+// With tenant delivery on, a frame's metadata slot is cleared whenever it
+// returns to the pool, so a frame whose metadata the kernel did not write (or
+// that a guest forged while it held the frame) reads as tenant 0, never as a
+// stale id. Done here rather than at refill: the guest has just touched the
+// frame, so the line is usually still in cache.
+void XskSet::clearTenantMeta(uint32_t fi) {
+  reinterpret_cast<wx_tenant_meta*>(umemArea_ + ((size_t)fi << frameShift_) + rxHeadroom() - sizeof(wx_tenant_meta))->magic = 0;
+}
+
+void XskSet::bind(const BatchView& b) {
+  if (b.tenant && !batch_.tenant)
+    for (uint32_t fi = 0; fi < frameCount_; fi++) clearTenantMeta(fi);
+  batch_ = b;
+}
+
 void XskSet::release(uint32_t fi) {
+  if (batch_.tenant) clearTenantMeta(fi);
   state_[fi] = Free;
   pool_.push_back(fi);
 }
@@ -200,6 +216,16 @@ uint32_t XskSet::drain(uint32_t max) {
       batch_.queue[got] = p.cfg.queue;
       batch_.headroom[got] = off;
       batch_.tailroom[got] = cfg_.frameSize - off - d->len;
+      if (batch_.tenant) {
+        const wx_tenant_meta* m = off >= sizeof(wx_tenant_meta)
+            ? reinterpret_cast<const wx_tenant_meta*>(umemArea_ + d->addr - sizeof(wx_tenant_meta)) : nullptr;
+        if (m && m->magic == WX_TENANT_META_MAGIC && m->tenant < WX_TENANT_MAX) {
+          batch_.tenant[got] = (uint16_t)m->tenant;
+        } else {
+          batch_.tenant[got] = 0;
+          p.ctr.tenantMetaMissing++;
+        }
+      }
       got++;
     }
     if (n) {

@@ -51,12 +51,17 @@ struct BatchView {
   uint32_t* target = nullptr;
   uint32_t* outAddr = nullptr;
   uint32_t* outLen = nullptr;
+  // Optional: when bound, receive() writes each frame's tenant id (from the
+  // XDP metadata in front of the packet; 0 when absent).
+  uint16_t* tenant = nullptr;
 };
 
 // Per-port counters kept by user space (the verdicts as applied).
 struct PortCounters {
   uint64_t rx = 0, drop = 0, tx = 0, redirectOut = 0, redirectIn = 0, pass = 0;
   uint64_t passErrors = 0, txRingFull = 0, invalidVerdicts = 0, kicks = 0, kickErrors = 0;
+  // Frames received with the tenant array bound but no tenant metadata (given tenant 0).
+  uint64_t tenantMetaMissing = 0;
 };
 
 struct FrameCounts {
@@ -71,7 +76,7 @@ class XskSet {
   XskSet& operator=(const XskSet&) = delete;
 
   uint32_t addPort(const PortConfig& pc);
-  void bind(const BatchView& b) { batch_ = b; }
+  void bind(const BatchView& b);
   uint32_t receive(uint32_t max, int timeoutMs);
   void apply(uint32_t n);
   void close();
@@ -105,6 +110,7 @@ class XskSet {
   bool queueTx(Port& p, uint32_t rel, uint32_t len);
   void kick(Port& p);
   void release(uint32_t frameIdx);
+  void clearTenantMeta(uint32_t frameIdx);
   void wakeIfNeeded(Port& p);
 
   UmemConfig cfg_;
