@@ -7,7 +7,7 @@ import type { PipelineConfig } from '../control/config.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import { TenantClassifier } from '../tenants/classifier.js';
-import type { TenantConfig } from '../tenants/config.js';
+import { OPERATOR, TenantConfig } from '../tenants/config.js';
 import { buildChain, BuiltChain, ChainOptions, StageSpec } from './build-chain.js';
 
 /** Tenants with a selector on `port`, in config order. */
@@ -25,7 +25,7 @@ export async function loadChain(config: Pick<PipelineConfig, 'ports' | 'tenants'
   if (!port) throw new WasmxdpError('E_NOT_FOUND', `no port named '${portName}'; ports: ${config.ports.map((p) => p.name).join(', ')}`);
   const specs = (owner: string, chain: TenantConfig['chain']) => Promise.all(chain.map(async (c): Promise<StageSpec> => ({ owner, config: c, program: await loadProgramBytes(c.program.path) })));
   const tenants = tenantsOf(config, portName);
-  const operator = await specs('operator', port.chain);
+  const operator = await specs(OPERATOR, port.chain);
   const built = buildChain(operator, await Promise.all(tenants.map(async (t) => ({ config: t, stages: await specs(t.name, t.chain) }))), { frameSize: port.frameSize, portCount: port.ifaces.length, ...opts });
   return { ...built, classifier: new TenantClassifier(config.tenants, portName), tenants };
 }

@@ -27,7 +27,7 @@ export class ChainStage {
 
   constructor(
     readonly name: string,
-    /** 'operator' or the tenant's name. */
+    /** OPERATOR ('default') or the tenant's name. */
     readonly owner: string,
     readonly sandbox: Sandbox,
     chainActions: readonly ActionName[] = ['pass'],

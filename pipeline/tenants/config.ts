@@ -54,8 +54,9 @@ export const DEFAULT_QUOTA: Quota = {
   fuelPerPacket: DEFAULT_FUEL_PER_PACKET, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
 };
 
-export const OPERATOR = 'operator';
-export const RESERVED_TENANT_NAMES = [OPERATOR, 'default'];
+/** The operator's identity: the owner of ports and their stages (the protocol's 'default' tenant). */
+export const OPERATOR = 'default';
+export const RESERVED_TENANT_NAMES = [OPERATOR, 'operator'];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 type Obj = Record<string, unknown>;

@@ -8,6 +8,7 @@ import { Daemon } from '../../control/daemon.js';
 import { socketPath } from '../../control/protocol.js';
 import { ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
+import { listenTenantSockets } from '../../tenants/tenant-sockets.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
@@ -43,13 +44,18 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   });
   const daemon = await Daemon.start(config, log);
   let server: ControlServer | null = null;
+  let tenantServers: ControlServer[] = [];
   try {
     if (!stopping) {
-      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
-      print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
+      const opts = { maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log };
+      server = await ControlServer.listen({ path, ...opts }, (req) => daemon.handle(req));
+      // Each tenant's own socket: its connections act for that tenant only (docs/tenants.md).
+      tenantServers = await listenTenantSockets(config.tenants, (req) => daemon.handle(req), opts);
+      print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path}${tenantServers.length ? ` and ${tenantServers.length} tenant socket(s)` : ''} (pid ${process.pid})`);
     }
     await stopped;
   } finally {
+    await Promise.all(tenantServers.map((s) => s.close()));
     await server?.close();
     await daemon.stop();
   }
