@@ -69,7 +69,8 @@ export class ChainPortRuntime {
     const admit = tenant
       ? (p: { bytes: Uint8Array }, _l: unknown, maps: Parameters<typeof checkMapQuota>[2]) => { checkModuleQuota(tenant.name, tenant.quota, p.bytes.length); checkMapQuota(tenant.name, tenant.quota, maps); }
       : undefined;
-    const rt = PortRuntime.attach({ ...this.config, owner: s.owner, program: s.config.program as PortConfig['program'], chain: [s.config] }, view, s.program, log, admit);
+    const stageLog = (l: string) => log(l.replace(/^port (\S+):/, `port $1 stage ${s.key}:`));
+    const rt = PortRuntime.attach({ ...this.config, owner: s.owner, program: s.config.program as PortConfig['program'], chain: [s.config] }, view, s.program, stageLog, admit);
     pipeline.stageListeners.set(s.key, {
       onHealth: (q: number, e: HealthEvent) => view.onHealth(q, e),
       onStats: (q: number, st: WorkerStats) => rt.observe(q, st),
