@@ -15,6 +15,9 @@ import type { MapShapeSpec } from '../live/control-messages.js';
 import { ChainRunner, ChainTenant } from './chain-runner.js';
 import { ChainStage } from './stage.js';
 
+/** A tenant stage that traps this often is quarantined until its next deploy. */
+export const TENANT_QUARANTINE = { maxTraps: 10, windowMs: 1000 };
+
 export interface StageSpec {
   owner: string;
   config: StageConfig;
@@ -43,8 +46,10 @@ export function createStage(spec: StageSpec, quota: Quota | null, opts: ChainOpt
   const sb = createSandbox({ ...spec.program, name: `${spec.owner}/${spec.config.stage}` }, {
     heapPages: p.heapPages, fuelPerPacket: p.fuelPerPacket, failVerdict: p.failVerdict, metering: p.metering,
     frameSize: opts.frameSize, portCount: opts.portCount, log: opts.log,
-    // A tenant stage that traps is re-run at most once per batch: its neighbours wait for it.
-    maxRerunsPerBatch: quota ? 1 : undefined,
+    // Fairness (docs/tenants.md): a tenant's call gets at most fuelPerBatch
+    // whatever its share of the batch, is never re-run after a trap (its
+    // neighbours would wait twice), and 10 traps within a second quarantine it.
+    ...(quota ? { maxFuelPerBatch: quota.fuelPerBatch, maxRerunsPerBatch: 0, quarantine: TENANT_QUARANTINE } : {}),
     maxModuleBytes: quota?.moduleBytes,
   });
   if (quota) checkMapQuota(spec.owner, quota, declaredMaps(sb));

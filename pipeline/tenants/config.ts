@@ -29,6 +29,8 @@ export interface Quota {
   /** Packets per second, enforced in the kernel (token bucket). */
   pps?: number;
   fuelPerPacket: number;
+  /** Fuel of one guest call whatever the batch size: the tenant's CPU share of a batch. */
+  fuelPerBatch: number;
   heapPages: number;
   mapBytes: number;
   stages: number;
@@ -51,7 +53,7 @@ export interface TenantConfig {
 
 /** Quotas a tenant gets for what its config does not say. */
 export const DEFAULT_QUOTA: Quota = {
-  fuelPerPacket: DEFAULT_FUEL_PER_PACKET, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
+  fuelPerPacket: DEFAULT_FUEL_PER_PACKET, fuelPerBatch: 2_000_000, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
 };
 
 /** The operator's identity: the owner of ports and their stages (the protocol's 'default' tenant). */
@@ -107,10 +109,11 @@ export function parseChain(v: unknown, key: string, baseDir: string, program: Pr
 }
 
 function quota(v: unknown, key: string): Quota {
-  const o = v === undefined ? {} : obj(v, key, ['pps', 'fuelPerPacket', 'heapPages', 'mapBytes', 'stages', 'moduleBytes']);
+  const o = v === undefined ? {} : obj(v, key, ['pps', 'fuelPerPacket', 'fuelPerBatch', 'heapPages', 'mapBytes', 'stages', 'moduleBytes']);
   return {
     pps: int(o, 'pps', key, 1, 100_000_000),
     fuelPerPacket: int(o, 'fuelPerPacket', key, 1, 10_000_000) ?? DEFAULT_QUOTA.fuelPerPacket,
+    fuelPerBatch: int(o, 'fuelPerBatch', key, 1000, 0x7fffffff) ?? DEFAULT_QUOTA.fuelPerBatch,
     heapPages: int(o, 'heapPages', key, 1, MAX_HEAP_PAGES) ?? DEFAULT_QUOTA.heapPages,
     mapBytes: int(o, 'mapBytes', key, 0, 16 * 1024 * 1024) ?? DEFAULT_QUOTA.mapBytes,
     stages: int(o, 'stages', key, 1, 64) ?? DEFAULT_QUOTA.stages,
