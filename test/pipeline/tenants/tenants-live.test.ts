@@ -28,6 +28,7 @@ const test = await liveSuite('tenants live: two tenants on one veth port, kernel
 const NOBODY = 65534;
 const OTHER_UID = 65533;
 const ACME_IP = '198.51.100.1', GLOBEX_IP = '203.0.113.1', PEER_IP = '192.0.2.10';
+const SPINNER_IP = '100.64.0.1', TRAPPER_IP = '100.64.1.1';
 const ECHOES = 40;
 const GLOBEX_PPS = 2000;
 
@@ -82,7 +83,7 @@ test.before(async () => {
   peerNs = lab.addNetns();
   veth = lab.addVeth({ peerNs, peerAddr: `${PEER_IP}/24` });
   // The peer reaches both tenants' addresses through the port, with static neighbours (no ARP to answer).
-  for (const ip of [ACME_IP, GLOBEX_IP]) {
+  for (const ip of [ACME_IP, GLOBEX_IP, SPINNER_IP, TRAPPER_IP]) {
     lab.ip(peerNs, ['route', 'add', `${ip}/32`, 'dev', veth.peer]);
     lab.ip(peerNs, ['neigh', 'add', ip, 'lladdr', veth.mac, 'dev', veth.peer]);
   }
@@ -95,6 +96,8 @@ test.before(async () => {
         quota: { mapBytes: 65536 }, chain: [{ stage: 'count', program: { path: wasm.count } }, reflector] },
       { name: 'globex', socket: { path: sock('globex'), uid: OTHER_UID, mode: '0600' }, match: [{ port: 'edge', dst: '203.0.113.0/24', proto: 'udp' }],
         quota: { pps: GLOBEX_PPS }, chain: [reflector] },
+      { name: 'spinner', socket: { path: sock('spinner'), uid: OTHER_UID }, match: [{ port: 'edge', dst: '100.64.0.0/24' }], chain: [{ stage: 'bad', program: { path: guest('spin-all') } }] },
+      { name: 'trapper', socket: { path: sock('trapper'), uid: OTHER_UID }, match: [{ port: 'edge', dst: '100.64.1.0/24' }], chain: [{ stage: 'bad', program: { path: guest('trap-all') } }] },
     ],
   });
 });
@@ -156,6 +159,21 @@ test('a flood over globex\'s pps quota is dropped in the kernel and counted for 
   assert.ok(g.kernel.overQuota > 10_000, `globex over quota: ${g.kernel.overQuota}`);
   assert.is(st.tenants.find((t) => t.name === 'acme')!.kernel.overQuota, 0);
 });
+
+for (const [who, ip] of [['spinner', SPINNER_IP], ['trapper', TRAPPER_IP]] as const) {
+  test(`a tenant whose stage ${who === 'spinner' ? 'spins' : 'traps'} on every frame, flooded: acme still gets >= 95% of its echoes`, async () => {
+    const f = udpTo(ip, 53, 'noise');
+    f.set(mac(veth.mac), 0);
+    f.set(mac(veth.peerMac), 6);
+    const flooding = sendFrames(lab, peerNs, veth.peer, [f], 5000, { gapUs: 100 });
+    const a = echo(ACME_IP, ECHOES);
+    await flooding;
+    process.stdout.write(`# ${who} flooded: acme matched ${a.matched}/${a.sent}\n`);
+    assert.ok(a.matched >= 0.95 * ECHOES, `acme matched ${a.matched} of ${ECHOES}`);
+    const s = await daemon!.client.request('status') as { ports: { stages: { stage: string; quarantined: boolean }[] }[] };
+    assert.ok(s.ports[0].stages.find((x) => x.stage === `${who}/bad`)!.quarantined, `${who}'s stage is quarantined`);
+  });
+}
 
 test('a non-root tenant manages its own stages through its socket and sees nothing else', async () => {
   const s = jsonAs(NOBODY, ['status', '--socket', sock('acme')]);
@@ -221,9 +239,9 @@ test('an over-quota deploy is refused naming the quota; the running version stay
 
 test('the operator sees every tenant and stage', () => {
   const l = jsonAs(null, ['tenant', 'list', '--socket', daemon!.socket]);
-  assert.equal(l.tenants.map((t: { name: string }) => t.name), ['acme', 'globex']);
+  assert.equal(l.tenants.map((t: { name: string }) => t.name), ['acme', 'globex', 'spinner', 'trapper']);
   const s = jsonAs(null, ['status', '--socket', daemon!.socket]);
-  assert.equal(s.ports[0].stages.map((x: { stage: string }) => x.stage), ['fw', 'acme/count', 'acme/echo', 'globex/echo']);
+  assert.equal(s.ports[0].stages.map((x: { stage: string }) => x.stage), ['fw', 'acme/count', 'acme/echo', 'globex/echo', 'spinner/bad', 'trapper/bad']);
   const text = cliAs(null, ['tenant', 'status', '--socket', daemon!.socket]);
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /tenant globex \(id 2\)/);
