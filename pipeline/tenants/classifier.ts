@@ -37,18 +37,29 @@ export class TenantClassifier {
     }
     p += 2;
     let family = 0, dstAt = 0, proto = -1, l4 = -1;
-    if (type === 0x0800 && p + 20 <= end && bytes[p] >> 4 === 4) {
+    // Like the XDP program: no version check, an IPv4 header shorter than 20 bytes is not IP.
+    if (type === 0x0800 && p + 20 <= end && (bytes[p] & 0x0f) >= 5) {
       family = 4;
       dstAt = p + 16;
       proto = bytes[p + 9];
-      const ihl = (bytes[p] & 0x0f) * 4;
       const fragOffset = ((bytes[p + 6] & 0x1f) << 8) | bytes[p + 7];
-      if (ihl >= 20 && fragOffset === 0) l4 = p + ihl;
-    } else if (type === 0x86dd && p + 40 <= end && bytes[p] >> 4 === 6) {
+      if (fragOffset === 0) l4 = p + (bytes[p] & 0x0f) * 4;
+    } else if (type === 0x86dd && p + 40 <= end) {
       family = 6;
       dstAt = p + 24;
-      proto = bytes[p + 6];
-      l4 = p + 40;
+      let nh = bytes[p + 6];
+      let x = p + 40;
+      let walked = true;
+      // Up to 4 extension headers (hop-by-hop, routing, fragment, destination options, AH), as the XDP program walks them.
+      for (let i = 0; i < 4 && (nh === 0 || nh === 43 || nh === 44 || nh === 60 || nh === 51); i++) {
+        if (x + 8 > end) { nh = -1; walked = false; break; }
+        const next = bytes[x];
+        if (nh === 44 && (((bytes[x + 2] << 8) | bytes[x + 3]) & 0xfff8) !== 0) { nh = next; walked = false; break; } // a later fragment: no L4 header
+        x += nh === 44 ? 8 : nh === 51 ? (bytes[x + 1] + 2) * 4 : (bytes[x + 1] + 1) * 8;
+        nh = next;
+      }
+      proto = nh;
+      if (walked) l4 = x;
     }
     const dport = l4 >= 0 && l4 + 4 <= end && (proto === PROTOCOLS.tcp || proto === PROTOCOLS.udp) ? (bytes[l4 + 2] << 8) | bytes[l4 + 3] : -1;
     for (let i = 0; i < this.rules.length; i++) {

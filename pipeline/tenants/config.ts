@@ -53,7 +53,7 @@ export interface TenantConfig {
 
 /** Quotas a tenant gets for what its config does not say. */
 export const DEFAULT_QUOTA: Quota = {
-  fuelPerPacket: DEFAULT_FUEL_PER_PACKET, fuelPerBatch: 2_000_000, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
+  fuelPerPacket: DEFAULT_FUEL_PER_PACKET, fuelPerBatch: 1_000_000, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
 };
 
 /** The operator's identity: the owner of ports and their stages (the protocol's 'default' tenant). */

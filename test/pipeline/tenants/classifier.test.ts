@@ -43,6 +43,8 @@ test('IPv6 prefix with protocol and destination port', () => {
   assert.is(of(edge, f(54)), NO_TENANT, 'wrong port');
   assert.is(of(edge, f(0, tcp({ dport: 53 }))), NO_TENANT, 'wrong protocol');
   assert.is(of(edge, eth({}, ipv6({ dst: '2001:db8:6::1' }, udp({ dport: 53 })))), NO_TENANT, 'outside the /48');
+  const ext = eth({}, ipv6({ dst: '2001:db8:5::1', ext: [{ type: 'hop' }, { type: 'dest' }] }, udp({ dport: 53 })));
+  assert.is(of(edge, ext), 2, 'protocol and port after extension headers, as the XDP program reads them');
 });
 
 test('selectors apply to their port only; truncated and non-IP frames are nobody\'s', () => {
