@@ -152,6 +152,7 @@ export function parseTenants(v: unknown, ports: { name: string; queue: number | 
   const names = new Set<string>();
   const sockets = new Set<string>();
   const portNames = ports.map((p) => p.name);
+  const dedicated = new Map<string, string>();
   return v.map((t, i) => {
     const key = `tenants[${i}]`;
     const o = obj(t, key, ['name', 'socket', 'match', 'quota', 'chain', 'queues']);
@@ -173,6 +174,13 @@ export function parseTenants(v: unknown, ports: { name: string; queue: number | 
     if (o.queues !== undefined) {
       if (!Array.isArray(o.queues) || o.queues.some((x) => !Number.isInteger(x) || (x as number) < 0 || (x as number) > 63)) fail(`${key}.queues`, `must be an array of queue numbers 0-63, got ${JSON.stringify(o.queues)}`);
       queues = [...new Set(o.queues as number[])];
+      for (const q of queues) {
+        for (const port of new Set(match.map((m) => m.port))) {
+          const k = `${port}:${q}`;
+          if (dedicated.has(k)) fail(`${key}.queues`, `queue ${q} of port ${port} is already dedicated to tenant ${dedicated.get(k)}`);
+          dedicated.set(k, name);
+        }
+      }
     }
     return { name, id: i + 1, socket: sock, match, quota: q, chain, queues };
   });

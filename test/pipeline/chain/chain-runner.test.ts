@@ -9,6 +9,10 @@ import * as assert from 'uvu/assert';
 import { Action } from '../../../host/abi.js';
 import { MapsRegion } from '../../../host/maps/region.js';
 import type { ChainStage } from '../../../pipeline/chain/stage.js';
+import { ChainPort } from '../../../pipeline/chain/chain-port.js';
+import { loadChain } from '../../../pipeline/chain/load-chain.js';
+import { validateConfig } from '../../../pipeline/control/config.js';
+import { ROOT } from '../../helpers/cli.js';
 import { ACME_NET, chainConfig, chainPort, example, GLOBEX_NET, guest, udpTo } from '../../helpers/chain.js';
 
 const test = suite('chain: operator stages, then the tenant\'s; verdicts end or continue');
@@ -97,6 +101,22 @@ test('tenants run in a rotating order and each stage sees only its own tenant\'s
   assert.is(a, 200);
   assert.is(g, 100);
   assert.not.ok(chain.runner.zeroCopy(chain.runner.tenants[0].stages[0]), 'tenant stages share the queue: they copy');
+});
+
+test('a queue dedicated to a tenant: its first stage owns the UMEM (zero copy), the operator stage runs on copies', async () => {
+  const raw = chainConfig([fw], [{ name: 'acme', dst: ACME_NET, chain: [{ stage: 'echo', program: { path: example('udp-reflector') } }] }]);
+  const config = validateConfig(raw, ROOT);
+  const chain = await loadChain(config, 'edge', { log: () => {}, homeTenant: 1 });
+  const port = new ChainPort(chain.runner, chain.umem, chain.classifier);
+  const [op] = chain.runner.operator;
+  const [echo] = chain.runner.tenants[0].stages;
+  assert.ok(chain.runner.zeroCopy(echo));
+  assert.not.ok(chain.runner.zeroCopy(op));
+  const out = port.process([udpTo('198.51.100.7', 7), udpTo('198.51.100.7', 9)]);
+  assert.equal(out.map((r) => r.action), [Action.TX, Action.DROP]);
+  assert.equal([...out[0].bytes.subarray(26, 30)], [198, 51, 100, 7]);
+  assert.is(echo.copy.copiesIn, 0);
+  assert.is(op.copy.copiesIn, 2);
 });
 
 test.run();

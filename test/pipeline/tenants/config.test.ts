@@ -55,6 +55,9 @@ test('mistakes name the key path', () => {
   refused(base({ chain: [{ stage: 'a', program: { path: guest('chain-count') }, chainActions: ['bounce'] }] }), /chain\[0\]\.chainActions: must be an array of verdicts/);
   refused(base({}, { program: { path: guest('chain-count') } }), /ports\[0\]\.chain: give program \(one stage\) or chain, not both/);
   refused(base({ quota: { heapPages: 0 } }), /tenants\[0\]\.quota\.heapPages: must be an integer/);
+  const two = base({ queues: [1] }) as { tenants: Record<string, unknown>[] };
+  two.tenants.push({ ...two.tenants[0], name: 'globex', socket: { path: '/run/g.sock', uid: 2 } });
+  refused(two, /tenants\[1\]\.queues: queue 1 of port edge is already dedicated to tenant acme/);
 });
 
 test('quotas bound the configured chain, naming the quota', () => {
