@@ -13,13 +13,12 @@ import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import type { TenantSelector } from '../../native/tenants.js';
 import { WorkerControl } from '../live/worker-control.js';
-import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from '../live/worker-protocol.js';
+import { runBurstLoop, RX_RING } from '../live/burst-loop.js';
+import { PortFigures, WorkerInit, WorkerMessage, WorkerStats } from '../live/worker-protocol.js';
 import { buildChain } from './build-chain.js';
 import { stageStats, type ChainFigures, type ChainInit, type StageFigures, type TenantFiguresMsg } from './chain-protocol.js';
 import type { ChainStage } from './stage.js';
 
-const POLL_MS = 10;
-const RX_RING = 4096;
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -62,7 +61,6 @@ function main(init: WorkerInit): void {
     post({ type: 'ready', ports: set.ports.map((p) => ({ ifname: p.ifname, queue: p.queue, mode: p.mode })) });
 
     const started = Date.now();
-    let nextStats = started + init.statsIntervalMs;
     let foreign = 0;
     const keys = new Map<ChainStage, string>();
     const specs = [...chainInit.operator, ...chainInit.tenants.flatMap((t) => t.stages)];
@@ -97,26 +95,20 @@ function main(init: WorkerInit): void {
       chain: chainFigures(),
     });
 
-    while (Atomics.load(flags, CTRL_STOP) === 0) {
-      for (const c of controls) c.poll();
-      const n = set.receive(BATCH_CAPACITY, POLL_MS);
-      if (n > 0) {
+    runBurstLoop({
+      set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
+      poll: () => { for (const c of controls) c.poll(); },
+      burst: (n) => {
         // A queue dedicated to a tenant carries only its frames into its memory; anything else is dropped untouched.
         if (home !== undefined) for (let i = 0; i < n; i++) if (tenantOf[i] !== home) { tenantOf[i] = 0xffff; foreign++; }
         for (const c of controls) c.beforeBatch();
         batch.n = n;
         runner.run(batch, tenantOf);
         if (home !== undefined) for (let i = 0; i < n; i++) if (tenantOf[i] === 0xffff) batch.action[i] = Action.DROP;
-        set.apply(n);
+        set!.apply(n);
         for (const c of controls) c.afterBatch();
-      }
-      if (Date.now() >= nextStats) {
-        post(stats(false));
-        nextStats += init.statsIntervalMs;
-      }
-    }
-    set.receive(0, 0);
-    post(stats(true));
+      },
+    });
   } catch (e) {
     post({ type: 'error', code: isWasmxdpError(e) ? e.code : 'E_SOCKET', message: (e as Error).message });
   } finally {

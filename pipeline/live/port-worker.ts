@@ -4,19 +4,14 @@
 // in poll() for at most POLL_MS so a stop request is seen within that time.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BATCH_CAPACITY } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
-import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import { runBurstLoop, RX_RING } from './burst-loop.js';
+import { PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
-const POLL_MS = 10;
-// A deep RX ring absorbs stalls of the worker's thread (GC, a busy core, a
-// swap): 4096 frames are ~40 ms at 100 kpps. The UMEM has 8192 frames, so the
-// fill ring still covers it.
-const RX_RING = 4096;
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -35,7 +30,6 @@ function main(init: WorkerInit): void {
     post({ type: 'ready', ports: set.ports.map((p) => ({ ifname: p.ifname, queue: p.queue, mode: p.mode })) });
 
     const started = Date.now();
-    let nextStats = started + init.statsIntervalMs;
     const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
@@ -50,24 +44,17 @@ function main(init: WorkerInit): void {
       control: control.snapshot(),
     });
 
-    while (Atomics.load(flags, CTRL_STOP) === 0) {
-      control.poll(); // swaps and map operations happen here, between bursts
-      const n = set.receive(BATCH_CAPACITY, POLL_MS);
-      if (n > 0) {
+    runBurstLoop({
+      set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
+      poll: () => control.poll(), // swaps and map operations happen here, between bursts
+      burst: (n) => {
         control.beforeBatch();
         batch.n = n;
         sandbox.run(batch);
-        set.apply(n);
+        set!.apply(n);
         control.afterBatch();
-      }
-      if (Date.now() >= nextStats) {
-        post(stats(false));
-        nextStats += init.statsIntervalMs;
-      }
-    }
-    // Reap completions so the final accounting shows every frame back home.
-    set.receive(0, 0);
-    post(stats(true));
+      },
+    });
   } catch (e) {
     post({ type: 'error', code: isWasmxdpError(e) ? e.code : 'E_SOCKET', message: (e as Error).message });
   } finally {
