@@ -17,7 +17,7 @@ export interface NativeXskSet {
   counters(port: number): Record<string, number>;
   programStats(port: number): number[];
   frames(): Record<string, number>;
-  setTenantSelectors(port: number, rules: object[], prefixes: object[], any: number[]): void;
+  setTenantSelectors(port: number, rules: object[], prefixes: object[], any: number[], vlans: object[]): void;
   setTenantQuotas(port: number, intervalNs: Float64Array, tauNs: Float64Array): void;
   tenantStats(port: number): Float64Array;
   close(): void;

@@ -82,7 +82,8 @@ export interface CompiledRule {
   tenant: number; flags: number; vlan: number; innerVlan: number; proto: number; dportLo: number; dportHi: number;
 }
 export interface CompiledPrefix { family: 4 | 6; prefixlen: number; addr: Uint8Array; cands: number[] }
-export interface CompiledSelectors { rules: CompiledRule[]; prefixes: CompiledPrefix[]; any: number[] }
+export interface CompiledVlan { vid: number; cands: number[] }
+export interface CompiledSelectors { rules: CompiledRule[]; prefixes: CompiledPrefix[]; vlans: CompiledVlan[]; any: number[] }
 
 function int(v: unknown, lo: number, hi: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
@@ -143,12 +144,14 @@ function contains(outer: CompiledPrefix, inner: CompiledPrefix): boolean {
 /**
  * Validates selector rules (list order = priority) and compiles them for the
  * XDP program: one LPM entry per distinct prefix, listing every rule whose
- * prefix contains it, and the list of rules without a prefix.
+ * prefix contains it; rules without a prefix listed by their outer VLAN id,
+ * or in the "any" list when they have no VLAN id either.
  */
 export function compileSelectors(rules: readonly TenantSelector[], limits: TenantLimits = tenantLimits()): CompiledSelectors {
   if (!Array.isArray(rules)) throw new TenantConfigError('rules', 'must be an array of selector rules');
   if (rules.length > limits.maxRules) throw new TenantConfigError('rules', `${rules.length} rules; the XDP program holds at most ${limits.maxRules} per device`);
-  const out: CompiledSelectors = { rules: [], prefixes: [], any: [] };
+  const out: CompiledSelectors = { rules: [], prefixes: [], vlans: [], any: [] };
+  const byVlan = new Map<number, number[]>();
   const rulePrefix: (CompiledPrefix | null)[] = [];
   rules.forEach((r, i) => {
     const f = `rules[${i}]`;
@@ -182,12 +185,23 @@ export function compileSelectors(rules: readonly TenantSelector[], limits: Tenan
       rulePrefix.push({ ...p, cands: [] });
     } else {
       rulePrefix.push(null);
-      out.any.push(i);
+      if (c.flags & limits.flagVlan) {
+        if (!byVlan.has(c.vlan)) byVlan.set(c.vlan, []);
+        byVlan.get(c.vlan)!.push(i);
+      } else {
+        out.any.push(i);
+      }
     }
     out.rules.push(c);
   });
   if (out.any.length > limits.maxCandidates) {
-    throw new TenantConfigError('rules', `${out.any.length} rules without "dst" (rules ${out.any.join(', ')}); at most ${limits.maxCandidates} per device`);
+    throw new TenantConfigError('rules', `${out.any.length} rules without "dst" or "vlan" (rules ${out.any.join(', ')}); at most ${limits.maxCandidates} per device`);
+  }
+  for (const [vid, cands] of byVlan) {
+    if (cands.length > limits.maxCandidates) {
+      throw new TenantConfigError('rules', `${cands.length} rules without "dst" for VLAN ${vid} (rules ${cands.join(', ')}); at most ${limits.maxCandidates} per VLAN id`);
+    }
+    out.vlans.push({ vid, cands });
   }
   const seen = new Map<string, CompiledPrefix>();
   rulePrefix.forEach((p) => {

@@ -72,7 +72,10 @@ export interface PortCounters {
 
 /** Counters of the interface's XDP program (summed over CPUs). */
 export interface ProgramStats {
-  aborted: number; drop: number; pass: number; tx: number; redirect: number;
+  aborted: number;
+  /** Frames dropped in the kernel because their tenant was over its packet-rate quota. */
+  drop: number;
+  pass: number; tx: number; redirect: number;
   /** Reinjected PASS frames recognised by the loop guard and let through. */
   guardPass: number;
   /** Frames reinjected into the stack by PASS verdicts. */
@@ -222,7 +225,7 @@ export class XskPortSet {
   setTenantSelectors(port: number, rules: readonly TenantSelector[]): void {
     const n = this.live();
     const c = compileSelectors(rules);
-    try { n.setTenantSelectors(port, c.rules, c.prefixes, c.any); } catch (e) { throw mapNativeError(e); }
+    try { n.setTenantSelectors(port, c.rules, c.prefixes, c.any, c.vlans); } catch (e) { throw mapNativeError(e); }
   }
 
   /** Replaces the packet-rate quotas of `port`'s device; tenants not listed are unlimited. */

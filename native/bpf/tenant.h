@@ -11,7 +11,8 @@
  * rules array (outer VLAN id, inner VLAN id, IP protocol, destination port
  * range). An LPM entry's value lists, ascending, every rule whose prefix
  * contains the entry's prefix (so the longest match carries all matching
- * prefixes' rules); rules without a prefix sit in the bank's "any" list.
+ * prefixes' rules); rules without a prefix but with an outer VLAN id sit in
+ * the bank's list for that VLAN id, and rules with neither in its "any" list.
  * Selectors live in two banks: user space fills the inactive one, then flips
  * wx_t_cfg.bank, so a frame never sees half an update.
  */
@@ -22,9 +23,10 @@
 
 #define WX_TENANT_MAX 256        /* tenant ids 0..255; 0 = unmatched (operator only) */
 #define WX_TENANT_RULES_MAX 256  /* rules per bank */
-#define WX_TENANT_CAND_MAX 16    /* rules listed per LPM entry, and in the any list */
+#define WX_TENANT_CAND_MAX 16    /* rules listed per LPM entry, per VLAN id, and in the any list */
+#define WX_TENANT_VLANS 4096     /* VLAN index entries per bank */
 #define WX_TENANT_PREFIX_MAX 1024 /* LPM entries per family and bank */
-#define WX_TENANT_NONE 0xffff    /* ends a candidate list */
+#define WX_TENANT_NONE 0xffff    /* "no rule matched" */
 #define WX_TENANT_META_MAGIC 0x31545857u /* "WXT1": the metadata below was written for this frame */
 #define WX_TENANT_CAS_TRIES 8    /* token bucket compare-and-swap attempts before counting over quota */
 
@@ -45,7 +47,7 @@ struct wx_tenant_rule {
 	__u16 pad;
 };
 
-/* Rule ids, ascending, WX_TENANT_NONE-terminated when shorter than the array. */
+/* Rule ids + 1, ascending; 0 ends the list (so a zeroed entry is an empty list). */
 struct wx_tenant_cands {
 	__u16 id[WX_TENANT_CAND_MAX];
 };

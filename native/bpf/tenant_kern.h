@@ -22,27 +22,22 @@
 #include <bpf/bpf_endian.h>
 #include "tenant.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_cfg);
-} wx_t_cfg SEC(".maps");
+#define WX_ARRAY_MAP(name, entries, valtype)             \
+	struct {                                             \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                \
+		__uint(max_entries, entries);                    \
+		__type(key, __u32);                              \
+		__type(value, valtype);                          \
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_bank);
-} wx_t_bank SEC(".maps");
-
+WX_ARRAY_MAP(wx_t_cfg, 1, struct wx_tenant_cfg);
+WX_ARRAY_MAP(wx_t_bank, 2, struct wx_tenant_bank);
 /* Bank b's rule i at index b * WX_TENANT_RULES_MAX + i. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * WX_TENANT_RULES_MAX);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_rule);
-} wx_t_rules SEC(".maps");
+WX_ARRAY_MAP(wx_t_rules, 2 * WX_TENANT_RULES_MAX, struct wx_tenant_rule);
+/* Bank b's list for outer VLAN id v at index b * WX_TENANT_VLANS + v. */
+WX_ARRAY_MAP(wx_t_vlan, 2 * WX_TENANT_VLANS, struct wx_tenant_cands);
+/* Shared by every device's program of the process (SharedQuotaMap in src/tenant_maps.h). */
+WX_ARRAY_MAP(wx_t_quota, WX_TENANT_MAX, struct wx_tenant_bucket);
 
 #define WX_LPM_MAP(name, keytype)                        \
 	struct {                                             \
@@ -57,13 +52,6 @@ WX_LPM_MAP(wx_t_v4_0, struct wx_lpm4_key);
 WX_LPM_MAP(wx_t_v4_1, struct wx_lpm4_key);
 WX_LPM_MAP(wx_t_v6_0, struct wx_lpm6_key);
 WX_LPM_MAP(wx_t_v6_1, struct wx_lpm6_key);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, WX_TENANT_MAX);
-	__type(key, __u32);
-	__type(value, struct wx_tenant_bucket);
-} wx_t_quota SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -193,7 +181,10 @@ static __always_inline __u32 wx_first_match(const struct wx_tenant_cands *c, __u
 					     const struct wx_pkt *p)
 {
 	for (int i = 0; i < WX_TENANT_CAND_MAX; i++) {
-		__u32 id = c->id[i];
+		__u32 v = c->id[i];
+		if (!v)
+			break;
+		__u32 id = v - 1;
 		if (id >= limit || id >= WX_TENANT_RULES_MAX)
 			break;
 		__u32 key = base + id;
@@ -233,6 +224,15 @@ static __always_inline __u32 wx_classify(struct xdp_md *ctx)
 	}
 	if (c)
 		best = wx_first_match(c, base, WX_TENANT_NONE, &p);
+	if (p.ntags) {
+		__u32 vk = bank * WX_TENANT_VLANS + (p.vlan & (WX_TENANT_VLANS - 1));
+		struct wx_tenant_cands *vc = bpf_map_lookup_elem(&wx_t_vlan, &vk);
+		if (vc) {
+			__u32 v = wx_first_match(vc, base, best, &p);
+			if (v != WX_TENANT_NONE)
+				best = v;
+		}
+	}
 	__u32 any = wx_first_match(&bk->any, base, best, &p);
 	if (any != WX_TENANT_NONE)
 		best = any;

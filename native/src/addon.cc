@@ -225,10 +225,11 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     return a;
   }
 
-  // setTenantSelectors(port, rules, prefixes, any): already validated by
+  // setTenantSelectors(port, rules, prefixes, any, vlans): already validated by
   // native/tenants.ts. rules: [{tenant, flags, vlan, innerVlan, proto, dportLo,
   // dportHi}] in priority order; prefixes: [{family, prefixlen, addr: Uint8Array,
-  // cands: number[]}]; any: number[] (rule ids without a prefix).
+  // cands: number[]}]; vlans: [{vid, cands}] (rules without a prefix, by outer
+  // VLAN id); any: number[] (the other rules). cands are rule ids, ascending.
   void SetTenantSelectors(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     uint32_t port = portArg(info);
@@ -261,20 +262,30 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
       std::memcpy(p.addr, ab.Data(), std::min<size_t>(ab.ElementLength(), 16));
       cands(o.Get("cands"), p.cands);
     }
+    std::vector<TenantVlan> vlans;
+    if (info[4].IsArray()) {
+      Napi::Array va = info[4].As<Napi::Array>();
+      vlans.resize(va.Length());
+      for (uint32_t i = 0; i < va.Length(); i++) {
+        Napi::Object o = va.Get(i).As<Napi::Object>();
+        vlans[i].vid = (uint16_t)u32(o, "vid", 0);
+        cands(o.Get("cands"), vlans[i].cands);
+      }
+    }
     wx_tenant_cands any;
     cands(info[3], any);
     try {
-      set(env).program(port).tenants().setSelectors(rules, prefixes, any);
+      set(env).program(port).tenants().setSelectors(rules, prefixes, vlans, any);
     } catch (...) {
       rethrow(env);
     }
   }
 
   static void cands(Napi::Value v, wx_tenant_cands& out) {
-    for (uint32_t i = 0; i < WX_TENANT_CAND_MAX; i++) out.id[i] = WX_TENANT_NONE;
+    out = wx_tenant_cands{};
     Napi::Array a = v.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length() && i < WX_TENANT_CAND_MAX; i++)
-      out.id[i] = (uint16_t)a.Get(i).As<Napi::Number>().Uint32Value();
+      out.id[i] = (uint16_t)(a.Get(i).As<Napi::Number>().Uint32Value() + 1);  // 0 ends the list
   }
 
   // setTenantQuotas(port, intervalNs: Float64Array, tauNs: Float64Array), indexed by tenant id.

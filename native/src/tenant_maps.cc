@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -17,6 +19,35 @@ int mapFd(bpf_object* obj, const char* name, const std::string& ifname) {
 }
 }  // namespace
 
+namespace {
+std::mutex gQuotaMu;
+std::weak_ptr<SharedQuotaMap> gQuota;
+}  // namespace
+
+std::shared_ptr<SharedQuotaMap> SharedQuotaMap::reuse(bpf_object* obj) {
+  std::lock_guard<std::mutex> lock(gQuotaMu);
+  auto live = gQuota.lock();
+  bpf_map* m = bpf_object__find_map_by_name(obj, "wx_t_quota");
+  if (!live || !m) return nullptr;
+  int err = bpf_map__reuse_fd(m, live->fd_);
+  if (err) throw SysError("bpf_object_load", -err, "sharing the tenant quota map");
+  return live;
+}
+
+std::shared_ptr<SharedQuotaMap> SharedQuotaMap::publish(bpf_object* obj) {
+  std::lock_guard<std::mutex> lock(gQuotaMu);
+  bpf_map* m = bpf_object__find_map_by_name(obj, "wx_t_quota");
+  int fd = m ? fcntl(bpf_map__fd(m), F_DUPFD_CLOEXEC, 0) : -1;
+  if (fd < 0) throw SysError("bpf_object_load", m ? errno : ENOENT, "sharing the tenant quota map");
+  auto shared = std::make_shared<SharedQuotaMap>(fd);
+  gQuota = shared;
+  return shared;
+}
+
+SharedQuotaMap::~SharedQuotaMap() {
+  if (fd_ >= 0) close(fd_);
+}
+
 TenantMaps::TenantMaps(bpf_object* obj, const std::string& ifname) : ifname_(ifname) {
   cfgFd_ = mapFd(obj, "wx_t_cfg", ifname);
   bankFd_ = mapFd(obj, "wx_t_bank", ifname);
@@ -27,6 +58,7 @@ TenantMaps::TenantMaps(bpf_object* obj, const std::string& ifname) : ifname_(ifn
   v4Fd_[1] = mapFd(obj, "wx_t_v4_1", ifname);
   v6Fd_[0] = mapFd(obj, "wx_t_v6_0", ifname);
   v6Fd_[1] = mapFd(obj, "wx_t_v6_1", ifname);
+  vlanFd_ = mapFd(obj, "wx_t_vlan", ifname);
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ < 1) ncpus_ = 1;
   percpu_.resize(ncpus_);
@@ -46,8 +78,9 @@ void TenantMaps::clearTrie(int fd) {
 }
 
 void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const std::vector<TenantPrefix>& prefixes,
-                              const wx_tenant_cands& any) {
+                              const std::vector<TenantVlan>& vlans, const wx_tenant_cands& any) {
   if (rules.size() > WX_TENANT_RULES_MAX) throw UsageError("too many tenant rules");
+  std::lock_guard<std::mutex> lock(mu_);
   uint32_t zero = 0;
   wx_tenant_cfg cfg{};
   if (bpf_map_lookup_elem(cfgFd_, &zero, &cfg)) throw SysError("tenant_map_update", errno, ifname_ + " reading wx_t_cfg");
@@ -69,6 +102,17 @@ void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const st
       update(v6Fd_[next], &k, &p.cands, "IPv6 prefix");
     }
   }
+  const wx_tenant_cands empty{};
+  for (uint16_t vid : vlansSet_[next]) {
+    uint32_t key = next * WX_TENANT_VLANS + vid;
+    update(vlanFd_, &key, &empty, "VLAN list");
+  }
+  vlansSet_[next].clear();
+  for (const TenantVlan& v : vlans) {
+    uint32_t key = next * WX_TENANT_VLANS + (v.vid & (WX_TENANT_VLANS - 1));
+    vlansSet_[next].push_back(v.vid);  // before the update: a failed one is cleared next time too
+    update(vlanFd_, &key, &v.cands, "VLAN list");
+  }
   wx_tenant_bank bank{};
   bank.nrules = (uint32_t)rules.size();
   bank.any = any;
@@ -79,6 +123,7 @@ void TenantMaps::setSelectors(const std::vector<wx_tenant_rule>& rules, const st
 
 void TenantMaps::setQuota(uint32_t tenant, uint64_t intervalNs, uint64_t tauNs) {
   if (tenant >= WX_TENANT_MAX) throw UsageError("tenant id out of range");
+  std::lock_guard<std::mutex> lock(mu_);
   wx_tenant_bucket b{};
   if (bpf_map_lookup_elem(quotaFd_, &tenant, &b) == 0 && b.interval_ns == intervalNs && b.tau_ns == tauNs) return;
   b = wx_tenant_bucket{intervalNs, tauNs, 0};

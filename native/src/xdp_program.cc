@@ -52,8 +52,10 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     throw SysError("bpf_object_open", oerr ? (int)oerr : ENOENT, objPath);
   }
   try {
+    quota_ = SharedQuotaMap::reuse(obj_);
     int err = bpf_object__load(obj_);
     if (err) throw SysError("bpf_object_load", err, objPath);
+    if (!quota_) quota_ = SharedQuotaMap::publish(obj_);
     steerFd_ = findFd(obj_, "wasmxdp_steer", true);
     reinjFd_ = findFd(obj_, "wasmxdp_reinj", true);
     xsksFd_ = findFd(obj_, "xsks", false);

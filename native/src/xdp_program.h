@@ -54,5 +54,6 @@ class XdpProgram {
   int linkFd_ = -1;
   int ncpus_ = 1;
   std::vector<uint64_t> percpu_;
+  std::shared_ptr<SharedQuotaMap> quota_;
   std::unique_ptr<TenantMaps> tenants_;
 };

@@ -6,7 +6,7 @@
 //   tenant-bench <wasmxdp_kern.o> <rules: 0|N> <repeat> [quota]
 // rules N installs N tenants, each with an IPv4 /16 and an IPv6 /48 prefix, the
 // IPv6 one combined with udp + dport 53, plus one VLAN rule; the frames probe a
-// matching IPv4, a matching IPv6, and an unmatched IPv4 destination. `quota`
+// matching IPv4, a matching IPv6, a VLAN 300 tagged and an unmatched IPv4 destination. `quota`
 // gives every tenant (0 included) a bucket it never exhausts (1e9 pps), to
 // price the compare-and-swap.
 #include <bpf/bpf.h>
@@ -94,23 +94,25 @@ int main(int argc, char **argv) {
 			struct wx_tenant_rule r4 = {.tenant = t}, r6 = {.tenant = t, .proto = 17, .dport_lo = 53, .dport_hi = 53,
 									.flags = WX_RF_PROTO | WX_RF_DPORT};
 			struct wx_tenant_cands c;
-			memset(&c, 0xff, sizeof c);
+			memset(&c, 0, sizeof c);
 			struct wx_lpm4_key k4 = {16, {10, (unsigned char)t, 0, 0}};
 			struct wx_lpm6_key k6 = {48, {0x20, 0x01, 0x0d, 0xb8, 0, (unsigned char)t}};
 			if (bpf_map_update_elem(rules, &id4, &r4, 0) || bpf_map_update_elem(rules, &id6, &r6, 0)) return fail("rule", errno);
-			c.id[0] = id4;
+			c.id[0] = id4 + 1;
 			if (bpf_map_update_elem(v4, &k4, &c, 0)) return fail("v4", errno);
-			c.id[0] = id6;
+			c.id[0] = id6 + 1;
 			if (bpf_map_update_elem(v6, &k6, &c, 0)) return fail("v6", errno);
 		}
-		__u32 vid = 2 * nrules;
+		__u32 vid = 2 * nrules, vkey = 300;
 		struct wx_tenant_rule rv = {.tenant = 1, .vlan = 300, .flags = WX_RF_VLAN};
 		if (bpf_map_update_elem(rules, &vid, &rv, 0)) return fail("vlan rule", errno);
+		struct wx_tenant_cands vc;
+		memset(&vc, 0, sizeof vc);
+		vc.id[0] = vid + 1;
+		if (bpf_map_update_elem(map_fd(o, "wx_t_vlan"), &vkey, &vc, 0)) return fail("vlan list", errno);
 		struct wx_tenant_bank b;
 		memset(&b, 0, sizeof b);
-		memset(&b.any, 0xff, sizeof b.any);
 		b.nrules = vid + 1;
-		b.any.id[0] = vid;
 		if (bpf_map_update_elem(bank, &zero, &b, 0)) return fail("bank", errno);
 	}
 
@@ -123,14 +125,20 @@ int main(int argc, char **argv) {
 		}
 	}
 
-	struct { const char *name; int v6; unsigned char a, b; } probes[] = {
-		{"ipv4 matched", 0, 10, (unsigned char)(nrules ? nrules : 1)},
-		{"ipv6 matched", 1, 0, (unsigned char)(nrules ? nrules : 1)},
-		{"ipv4 unmatched", 0, 192, 168},
+	struct { const char *name; int v6; unsigned char a, b; int vlan; } probes[] = {
+		{"ipv4 matched", 0, 10, (unsigned char)(nrules ? nrules : 1), 0},
+		{"ipv6 matched", 1, 0, (unsigned char)(nrules ? nrules : 1), 0},
+		{"vlan 300 matched", 0, 192, 168, 300},
+		{"ipv4 unmatched", 0, 192, 168, 0},
 	};
 	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
 		unsigned char f[256];
 		size_t len = frame(f, probes[i].v6, probes[i].a, probes[i].b);
+		if (probes[i].vlan) { /* insert an 802.1Q tag after the MAC addresses */
+			memmove(f + 16, f + 12, len - 12);
+			f[12] = 0x81; f[13] = 0x00; f[14] = probes[i].vlan >> 8; f[15] = probes[i].vlan & 0xff;
+			len += 4;
+		}
 		LIBBPF_OPTS(bpf_test_run_opts, o2, .data_in = f, .data_size_in = len, .repeat = repeat);
 		if (bpf_prog_test_run_opts(prog, &o2)) return fail("test_run", errno);
 		printf("%s: %u ns/frame (verdict %u)\n", probes[i].name, o2.duration, o2.retval);
