@@ -110,7 +110,8 @@ export class ChainPortRuntime {
 
   async stats(who: string, stage?: unknown): Promise<unknown> {
     const list = stage === undefined ? this.visible(who) : [this.resolve(who, stage)];
-    const fresh = await this.pipeline.request({ type: 'figures' }).catch(() => null) as WorkerStats[] | null;
+    // Any stage's figures carry the whole worker's chain figures (tenants included).
+    const fresh = await this.stages[0].rt.figures().catch(() => null);
     const stages = await Promise.all(list.map(async (s) => {
       const figs = await s.rt.figures();
       const copy = figs.map((f) => f.chain?.stages[s.key]);

@@ -104,7 +104,7 @@ async function copyRows(o: TenantOptions): Promise<CopyRow[]> {
 }
 
 /** B's frames per second and the p99 of whole-batch time over `ms` of batches, half A's frames, half B's. */
-async function noisy(o: TenantOptions, neighbour: string, aGuest: string | null, quarantine: boolean): Promise<NoisyRow> {
+export async function noisy(o: TenantOptions, neighbour: string, aGuest: string | null, quarantine: boolean): Promise<NoisyRow> {
   const bPps: number[] = [], p99: number[] = [];
   let aQuarantined = false;
   for (let r = 0; r < o.reps; r++) {
