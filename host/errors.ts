@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_WORKER_TERMINATED'
   | 'E_BUSY'
-  | 'E_TIMEOUT';
+  | 'E_TIMEOUT'
+
+  | 'E_QUOTA';
 
 export class WasmxdpError extends Error {
   readonly code: ErrorCode;

@@ -49,6 +49,8 @@ export interface SandboxOptions {
   failVerdict?: FailVerdict;
   /** Fuel units (about one wasm instruction each) per packet; a batch of n gets n times this. Metered modules only. */
   fuelPerPacket?: number;
+  /** Ceiling on the fuel of one guest call, whatever the batch size (a tenant's CPU share per batch). */
+  maxFuelPerBatch?: number;
   /**
    * After a trap, the packets behind the trapping one are re-run on the fresh
    * instance, at most this many times per batch (default 4); packets still
@@ -73,6 +75,7 @@ export class Sandbox {
   readonly heapPages: number;
   failVerdict: FailVerdict;
   fuelPerPacket: number;
+  maxFuelPerBatch: number;
   maxRerunsPerBatch: number;
   /** null when quarantine is disabled. */
   readonly quarantine: Quarantine | null;
@@ -106,6 +109,10 @@ export class Sandbox {
     this.fuelPerPacket = opts.fuelPerPacket ?? DEFAULT_FUEL_PER_PACKET;
     if (!Number.isInteger(this.fuelPerPacket) || this.fuelPerPacket < 1 || this.fuelPerPacket * BATCH_CAPACITY > MAX_FUEL) {
       throw new WasmxdpError('E_CONFIG', `fuelPerPacket must be an integer from 1 to ${Math.floor(MAX_FUEL / BATCH_CAPACITY)}, got ${this.fuelPerPacket}`);
+    }
+    this.maxFuelPerBatch = opts.maxFuelPerBatch ?? MAX_FUEL;
+    if (!Number.isInteger(this.maxFuelPerBatch) || this.maxFuelPerBatch < 1 || this.maxFuelPerBatch > MAX_FUEL) {
+      throw new WasmxdpError('E_CONFIG', `maxFuelPerBatch must be an integer from 1 to ${MAX_FUEL}, got ${this.maxFuelPerBatch}`);
     }
     this.maxRerunsPerBatch = opts.maxRerunsPerBatch ?? DEFAULT_MAX_RERUNS;
     if (!Number.isInteger(this.maxRerunsPerBatch) || this.maxRerunsPerBatch < 0) {
@@ -292,7 +299,7 @@ export class Sandbox {
     dv.setUint32(H_SEED, this.seed, true);
     dv.setUint32(H_BATCH_N, k, true);
     dv.setBigUint64(H_NOW_NS, nowNs, true);
-    if (this.fuel !== null) this.fuel.value = this.fuelPerPacket * k;
+    if (this.fuel !== null) this.fuel.value = Math.min(this.fuelPerPacket * k, this.maxFuelPerBatch);
   }
 
   // The guest answers in order, so the first record still holding the sentinel
@@ -310,7 +317,7 @@ export class Sandbox {
     let msg = describeTrap(e);
     if (kind === 'unreachable' && this.fuel !== null && (this.fuel.value as number) < 0) {
       kind = 'fuel';
-      msg = `fuel exhausted: the batch of ${k} packet(s) used its CPU budget of ${this.fuelPerPacket * k} units (fuelPerPacket ${this.fuelPerPacket})`;
+      msg = `fuel exhausted: the batch of ${k} packet(s) used its CPU budget of ${Math.min(this.fuelPerPacket * k, this.maxFuelPerBatch)} units (fuelPerPacket ${this.fuelPerPacket}${this.fuelPerPacket * k > this.maxFuelPerBatch ? `, capped at ${this.maxFuelPerBatch} per batch` : ''})`;
     }
     this.stats.recordTrap(kind, msg);
     this.guestLog.trap(kind, msg);

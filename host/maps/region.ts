@@ -14,7 +14,7 @@ import {
 import { MapHandle } from './map.js';
 
 export type KindName = 'hash' | 'lru_hash' | 'array' | 'counters';
-const KIND_BY_NAME: Record<KindName, MapKind> = { hash: MapKind.HASH, lru_hash: MapKind.LRU_HASH, array: MapKind.ARRAY, counters: MapKind.COUNTERS };
+export const KIND_BY_NAME: Record<KindName, MapKind> = { hash: MapKind.HASH, lru_hash: MapKind.LRU_HASH, array: MapKind.ARRAY, counters: MapKind.COUNTERS };
 
 export interface DeclareOptions {
   /** When the map exists: clear it, and reallocate it if its shape differs. */

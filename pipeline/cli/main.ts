@@ -12,6 +12,7 @@ import { deployCommand } from './commands/deploy.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { statsCommand } from './commands/stats.js';
 import { mapCommand } from './commands/map.js';
+import { tenantCommand } from './commands/tenant.js';
 
 type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   rollback: { run: rollbackCommand, summary: 'switch a port back to its previous version' },
   stats: { run: statsCommand, summary: 'current figures of the daemon\'s ports (verdicts per version, drops, swaps)' },
   map: { run: mapCommand, summary: 'list, get, set, delete or dump a running port\'s maps' },
+  tenant: { run: tenantCommand, summary: 'the tenants of the running config, their stages and figures (operator)' },
 };
 
 export const MAIN_HELP = `Usage: wasmxdp <command> [options]

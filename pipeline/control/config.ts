@@ -12,6 +12,7 @@ import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
 import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
 import { CONTROL_LIMIT_DEFAULTS } from './server.js';
+import { parseChain, parseTenants, StageConfig, TenantConfig } from '../tenants/config.js';
 
 export interface ProgramConfig {
   /** Absolute path of a .ts handler, an example directory or a .wasm. */
@@ -31,7 +32,10 @@ export interface PortConfig {
   mode: 'skb' | 'drv';
   force: boolean;
   frameSize: FrameSize;
+  /** The first stage's program (a `program` key is a one-stage chain). */
   program: ProgramConfig;
+  /** The operator's stages, run before the matched tenant's (tenants/config.ts). */
+  chain: StageConfig[];
 }
 
 export interface PipelineConfig {
@@ -48,6 +52,7 @@ export interface PipelineConfig {
   /** A deploy or rollback that has not started swapping this long after it arrived is abandoned. */
   deployDeadlineMs: number;
   ports: PortConfig[];
+  tenants: TenantConfig[];
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
@@ -109,7 +114,7 @@ function health(v: unknown, key: string): HealthPolicy {
   };
 }
 
-function program(v: unknown, key: string, baseDir: string): ProgramConfig {
+export function program(v: unknown, key: string, baseDir: string): ProgramConfig {
   if (typeof v === 'string') v = { path: v };
   const o = object(v, key, ['path', 'heapPages', 'fuelPerPacket', 'failVerdict', 'metering', 'health']);
   const p = string(o, 'path', key, true)!;
@@ -126,7 +131,7 @@ function program(v: unknown, key: string, baseDir: string): ProgramConfig {
 }
 
 function port(v: unknown, key: string, baseDir: string): PortConfig {
-  const o = object(v, key, ['name', 'owner', 'iface', 'ifaces', 'queue', 'mode', 'force', 'frameSize', 'program']);
+  const o = object(v, key, ['name', 'owner', 'iface', 'ifaces', 'queue', 'mode', 'force', 'frameSize', 'program', 'chain']);
   const name = string(o, 'name', key, true)!;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) fail(`${key}.name`, `must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
   const owner = string(o, 'owner', key, false) ?? DEFAULT_TENANT;
@@ -149,19 +154,24 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
   if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, MAX_QUEUE)!;
   const frameSize = o.frameSize === undefined ? DEFAULT_FRAME_SIZE : o.frameSize;
   if (!(FRAME_SIZES as readonly unknown[]).includes(frameSize)) fail(`${key}.frameSize`, `must be ${FRAME_SIZES.join(' or ')}, got ${JSON.stringify(frameSize)}`);
-  if (o.program === undefined) fail(`${key}.program`, 'is required');
+  if (o.program !== undefined && o.chain !== undefined) fail(`${key}.chain`, 'give program (one stage) or chain, not both');
+  if (o.program === undefined && o.chain === undefined) fail(`${key}.program`, 'is required (or chain)');
+  const chain = o.chain !== undefined
+    ? parseChain(o.chain, `${key}.chain`, baseDir, program)
+    : [{ stage: 'main', program: program(o.program, `${key}.program`, baseDir), chainActions: ['pass' as const] }];
   return {
     name, owner, ifaces, queue,
     mode: oneOf(o, 'mode', key, ['skb', 'drv'] as const) ?? 'skb',
     force: bool(o, 'force', key) ?? false,
     frameSize: frameSize as FrameSize,
-    program: program(o.program, `${key}.program`, baseDir),
+    program: chain[0].program,
+    chain,
   };
 }
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'maxConnections', 'messageDeadlineMs', 'idleTimeoutMs', 'maxBufferedBytes', 'historyDepth', 'deployDeadlineMs', 'ports']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'maxConnections', 'messageDeadlineMs', 'idleTimeoutMs', 'maxBufferedBytes', 'historyDepth', 'deployDeadlineMs', 'ports', 'tenants']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -185,6 +195,7 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     historyDepth: int(o, 'historyDepth', '', 1, 64) ?? DEFAULT_HISTORY_DEPTH,
     deployDeadlineMs: int(o, 'deployDeadlineMs', '', 100, 3_600_000) ?? DEFAULT_DEPLOY_DEADLINE_MS,
     ports,
+    tenants: parseTenants(o.tenants, ports, baseDir, program),
   };
 }
 

@@ -11,21 +11,35 @@ import type { Request } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import { DEFAULT_PORT_POLICY, PortPolicy, PortRuntime } from './port-runtime.js';
 import type { Connection } from './server.js';
+import { ChainPortRuntime, sees } from '../chain/chain-port-runtime.js';
+import { tenantsOf } from '../chain/load-chain.js';
+import { tenantList, tenantStatus } from '../tenants/tenant-commands.js';
+import { OPERATOR, TenantConfig } from '../tenants/config.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
+  /** Ports with a chain of stages or tenants (pipeline/chain/). */
+  private readonly chains = new Map<string, ChainPortRuntime>();
   private readonly started = Date.now();
   /** The control socket's figures (connections, buffered bytes, limits), shown by status. */
   controlFigures: (() => unknown) | null = null;
+  private tenants: TenantConfig[] = [];
 
   private constructor(private readonly log: (l: string) => void, private readonly policy: PortPolicy) {}
 
   /** Attaches every port of the config; on a failure, detaches the ones already attached. */
-  static async start(config: Pick<PipelineConfig, 'ports'> & Partial<PortPolicy>, log: (l: string) => void = () => {}): Promise<Daemon> {
+  static async start(config: Pick<PipelineConfig, 'ports'> & Partial<Pick<PipelineConfig, 'tenants'>> & Partial<PortPolicy>, log: (l: string) => void = () => {}): Promise<Daemon> {
     const d = new Daemon(log, { historyDepth: config.historyDepth ?? DEFAULT_PORT_POLICY.historyDepth, deployDeadlineMs: config.deployDeadlineMs ?? DEFAULT_PORT_POLICY.deployDeadlineMs });
+    d.tenants = config.tenants ?? [];
     try {
       for (const [i, pc] of config.ports.entries()) {
         try {
+          const tenants = tenantsOf({ tenants: d.tenants }, pc.name);
+          if (pc.chain.length > 1 || tenants.length > 0) {
+            d.chains.set(pc.name, await ChainPortRuntime.start(pc, tenants, log, d.policy));
+            log(`port ${pc.name}: chain ${pc.chain.map((c) => c.stage).join(', ')} + ${tenants.length} tenant(s) attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
+            continue;
+          }
           const program = await loadProgramBytes(pc.program.path);
           d.ports.set(pc.name, await PortRuntime.start(pc, program, log, d.policy));
           log(`port ${pc.name}: ${program.name} attached to ${pc.ifaces.join(', ')} (${pc.mode} mode)`);
@@ -43,24 +57,35 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.ports.values()].map((p) => p.stop()));
+    await Promise.all([...this.ports.values(), ...this.chains.values()].map((p) => p.stop()));
     this.ports.clear();
+    this.chains.clear();
   }
 
+  /** The port a request names: a single-program port, or the stage (args.stage) of a chain port. */
   private port(req: Request): PortRuntime {
     const name = req.args.port;
     if (typeof name !== 'string') throw new WasmxdpError('E_USAGE', `${req.cmd}: give the port name (args.port)`);
+    const c = this.chains.get(name);
+    if (c && c.visible(req.tenant).length > 0) return c.resolve(req.tenant, req.args.stage).rt;
     const p = this.ports.get(name);
     // Another tenant's port is reported like a missing one: its existence is not ours to know.
-    if (!p || p.owner !== req.tenant) {
-      const mine = [...this.ports.values()].filter((x) => x.owner === req.tenant).map((x) => x.name);
-      throw new WasmxdpError('E_NOT_FOUND', `no port named '${name}'; ports: ${mine.length ? mine.join(', ') : 'none'}`);
-    }
+    if (!p || !sees(req.tenant, p.owner)) throw this.missing(req.tenant, name);
+    if (req.args.stage !== undefined && req.args.stage !== 'main') throw new WasmxdpError('E_NOT_FOUND', `port ${name} runs one program (stage 'main'), no stage '${String(req.args.stage)}'`);
     return p;
   }
 
+  private missing(who: string, name: string): WasmxdpError {
+    const mine = [...this.mine(who).map((x) => x.name), ...[...this.chains.values()].filter((c) => c.visible(who).length > 0).map((c) => c.name)];
+    return new WasmxdpError('E_NOT_FOUND', `no port named '${name}'; ports: ${mine.length ? mine.join(', ') : 'none'}`);
+  }
+
   private mine(tenant: string): PortRuntime[] {
-    return [...this.ports.values()].filter((p) => p.owner === tenant);
+    return [...this.ports.values()].filter((p) => sees(tenant, p.owner));
+  }
+
+  private myChains(who: string): ChainPortRuntime[] {
+    return [...this.chains.values()].filter((c) => c.visible(who).length > 0);
   }
 
   /**
@@ -76,12 +101,19 @@ export class Daemon {
       case 'status':
         return {
           protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant,
-          historyDepth: this.policy.historyDepth, control: this.controlFigures?.() ?? null, ports: this.mine(req.tenant).map((p) => p.status()),
+          historyDepth: this.policy.historyDepth, control: this.controlFigures?.() ?? null, ports: [...this.mine(req.tenant).map((p) => p.status()), ...this.myChains(req.tenant).map((c) => c.status(req.tenant))],
         };
       case 'stats': {
-        const ports = a.port === undefined ? this.mine(req.tenant) : [this.port(req)];
-        return { ports: await Promise.all(ports.map((p) => p.stats())) };
+        if (a.port === undefined) {
+          return { ports: await Promise.all([...this.mine(req.tenant).map((p) => p.stats()), ...this.myChains(req.tenant).map((c) => c.stats(req.tenant))]) };
+        }
+        const c = typeof a.port === 'string' ? this.chains.get(a.port) : undefined;
+        if (c && c.visible(req.tenant).length > 0) return { ports: [await c.stats(req.tenant, a.stage)] };
+        return { ports: [await this.port(req).stats()] };
       }
+      case 'tenant.list': case 'tenant.status':
+        if (req.tenant !== OPERATOR) throw new WasmxdpError('E_PERMISSION', `${req.cmd}: for the operator's socket only; a tenant sees its own stages with 'wasmxdp status'`);
+        return req.cmd === 'tenant.list' ? tenantList(this.tenants) : tenantStatus(this.tenants, [...this.chains.values()], a.tenant);
       case 'deploy': {
         const p = this.port(req);
         const prog = a.program as { name?: unknown; bytes?: unknown } | undefined;

@@ -52,6 +52,12 @@ const RECORDS_SHOWN = 32;
 export interface PortPolicy { historyDepth: number; deployDeadlineMs: number }
 export const DEFAULT_PORT_POLICY: PortPolicy = { historyDepth: 3, deployDeadlineMs: 60_000 };
 
+/** What a runtime drives: a port's LivePipeline, or one stage of a chain port (pipeline/chain/). */
+export type PipelineLike = Pick<LivePipeline, 'queues' | 'requestQueue' | 'request' | 'error' | 'stop' | 'onHealth'> & Partial<Pick<LivePipeline, 'onFailure'>>;
+
+/** Refuses a loaded version (a tenant's quotas); throws a WasmxdpError naming why. */
+export type Admit = (program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[]) => void;
+
 export class PortRuntime {
   private readonly deployed = new Map<number, Deployed>();
   /** Versions that ran one after another; the last is running, rollback returns to the one before. */
@@ -63,7 +69,7 @@ export class PortRuntime {
   /** The deploy or rollback running now (a second one is refused, not queued). */
   private changing: { what: string; since: number } | null = null;
 
-  private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void, private readonly policy: PortPolicy) {
+  private constructor(readonly config: PortConfig, private readonly pipeline: PipelineLike, private readonly log: (l: string) => void, private readonly policy: PortPolicy = DEFAULT_PORT_POLICY, private readonly admit: Admit = () => {}) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
     pipeline.onFailure = (e) => this.log(`port ${this.name}: ERROR: ${e.message}`);
   }
@@ -80,7 +86,9 @@ export class PortRuntime {
     const p = this.config.program;
     try {
       const loaded = loadModule(program.bytes, { heapPages: p.heapPages, metering: p.metering });
-      return { loaded, maps: probeMaps(loaded, program.name) };
+      const maps = probeMaps(loaded, program.name);
+      this.admit(program, loaded, maps);
+      return { loaded, maps };
     } catch (e) {
       if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `${program.name}: refused: ${e.message}`);
       throw e;
@@ -103,6 +111,17 @@ export class PortRuntime {
     }
     return rt;
   }
+
+  /** A runtime over one stage of a chain port, whose workers already run `program` as version 1. */
+  static attach(config: PortConfig, pipeline: PipelineLike, program: ProgramBytes, log: (l: string) => void, admit?: Admit, policy: PortPolicy = DEFAULT_PORT_POLICY): PortRuntime {
+    const rt = new PortRuntime(config, pipeline, log, policy, admit);
+    const { loaded, maps } = rt.load(program);
+    rt.add(program, loaded, maps, [], [], 'unchecked');
+    return rt;
+  }
+
+  /** Latest periodic figures of a queue (status reads them). */
+  observe(queue: number, s: WorkerStats): void { this.latest.set(queue, s); }
 
   private add(program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[], resetMaps: string[], releasedMaps: string[], health: VersionRecord['health']): VersionRecord {
     const record: VersionRecord = {

@@ -52,6 +52,8 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
   maxConnections?: number;
   maxBufferedBytes?: number;
+  /** Uids answered besides root and the daemon's own (a tenant's socket admits its tenant's uid). */
+  allowUids?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -82,7 +84,7 @@ export class ControlServer {
   /** Sockets told why they are being closed, waiting out their grace. */
   private readonly closing = new Set<net.Socket>();
   private readonly maxBytes: number;
-  private readonly limits: Required<Omit<ServerOptions, 'path' | 'log' | 'maxMessageBytes'>>;
+  private readonly limits: Required<Omit<ServerOptions, 'path' | 'log' | 'maxMessageBytes' | 'allowUids'>>;
   private readonly log: (line: string) => void;
   private readonly sweeper: NodeJS.Timeout;
   private nextId = 1;
@@ -162,10 +164,11 @@ export class ControlServer {
       this.warnedNoPeer = true;
     }
     const myUid = process.getuid?.() ?? 0;
-    if (peer && peer.uid !== 0 && peer.uid !== myUid) {
+    if (peer && peer.uid !== 0 && peer.uid !== myUid && !(this.opts.allowUids ?? []).includes(peer.uid)) {
+      const allowed = [`root`, `uid ${myUid}`, ...(this.opts.allowUids ?? []).map((u) => `uid ${u}`)].join(', ');
       this.refused.peer++;
-      this.log(`control: refused a client running as uid ${peer.uid} (pid ${peer.pid}): only root and uid ${myUid} may use this socket`);
-      this.refuse(sock, new WasmxdpError('E_PERMISSION', `uid ${peer.uid} may not use this daemon: only root and the daemon's user (uid ${myUid}) may`));
+      this.log(`control: refused a client running as uid ${peer.uid} (pid ${peer.pid}) on ${this.opts.path}: only ${allowed} may use this socket`);
+      this.refuse(sock, new WasmxdpError('E_PERMISSION', `uid ${peer.uid} may not use ${this.opts.path}: only ${allowed} may`));
       return;
     }
     if (this.conns.size >= this.limits.maxConnections && !this.evictOne()) {

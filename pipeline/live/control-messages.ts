@@ -80,6 +80,8 @@ export interface HealthEvent {
   reason?: string;
   /** After a failure: the version running again. */
   restored?: number;
+  /** On a chain port: the stage (its key) the event is about. */
+  stage?: string;
 }
 
 export interface SwapRecord {

@@ -10,6 +10,8 @@ import { MAX_QUEUES } from '../../native/index.js';
 import { checkInterface, rxQueueCount } from './interfaces.js';
 import type { HealthEvent } from './control-messages.js';
 import { RequestBody, WorkerRequests } from './worker-requests.js';
+import type { ChainInit } from '../chain/chain-protocol.js';
+import { chainStageKeys, stageStats } from '../chain/chain-protocol.js';
 import {
   CONTROL_WORDS, CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, FIGURE_WORDS, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats,
 } from './worker-protocol.js';
@@ -23,6 +25,8 @@ export interface LiveOptions {
   frameSize?: FrameSize;
   statsIntervalMs?: number;
   program: ProgramOptions;
+  /** Run a chain of stages (pipeline/chain/) instead of one program. */
+  chain?: ChainInit;
 }
 
 interface WorkerHandle {
@@ -30,6 +34,8 @@ interface WorkerHandle {
   control: Int32Array;
   /** Requests to the worker (swap, map, figures), polled by it between bursts. */
   requests: MessagePort;
+  /** A chain port: each stage's request port, by stage key. */
+  stageRequests: Map<string, MessagePort>;
   queue: number;
   latest: WorkerStats | null;
   /** Totals the worker stores after every batch (worker-protocol.ts FIG_*). */
@@ -49,6 +55,8 @@ export class LivePipeline {
   onHealth: (queue: number, e: HealthEvent) => void = () => {};
   /** Called once, when the pipeline fails after start (a worker's error, a removed interface). */
   onFailure: (e: WasmxdpError) => void = () => {};
+  /** A chain port: per stage key, health events and figures of that stage. */
+  readonly stageListeners = new Map<string, { onHealth: (queue: number, e: HealthEvent) => void; onStats: (queue: number, s: WorkerStats) => void }>();
 
   private constructor(private readonly program: ProgramBytes, private readonly opts: LiveOptions) {}
 
@@ -86,6 +94,14 @@ export class LivePipeline {
     return this.requests.send(h.requests, h.queue, body, timeoutMs);
   }
 
+  /** Sends a control request to one stage of a chain port, on one queue's worker. */
+  requestStage(stage: string, queue: number, body: RequestBody, timeoutMs = 10_000): Promise<unknown> {
+    const h = this.handles.find((x) => x.queue === queue);
+    const port = h?.stageRequests.get(stage);
+    if (!h || !port) throw new WasmxdpError('E_NOT_FOUND', `no stage '${stage}' on queue ${queue}`);
+    return this.requests.send(port, queue, body, timeoutMs);
+  }
+
   /** Set when a worker failed after start. */
   get error(): WasmxdpError | null { return this.failure; }
 
@@ -110,10 +126,23 @@ export class LivePipeline {
     };
     const channel = new MessageChannel();
     init.controlPort = channel.port2;
-    const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: init, transferList: [channel.port2] });
+    const transfer: MessagePort[] = [channel.port2];
+    const stageRequests = new Map<string, MessagePort>();
+    if (this.opts.chain) {
+      init.chain = this.opts.chain;
+      init.stagePorts = {};
+      for (const key of chainStageKeys(this.opts.chain)) {
+        const c = new MessageChannel();
+        stageRequests.set(key, c.port1);
+        init.stagePorts[key] = c.port2;
+        transfer.push(c.port2);
+      }
+    }
+    const script = this.opts.chain ? new URL('../chain/chain-worker.js', import.meta.url) : new URL('./port-worker.js', import.meta.url);
+    const worker = new Worker(script, { workerData: init, transferList: transfer });
     let exitResolve!: () => void;
     const handle: WorkerHandle = {
-      worker, control: new Int32Array(control), requests: channel.port1, queue, latest: null,
+      worker, control: new Int32Array(control), requests: channel.port1, stageRequests, queue, latest: null,
       shared: new Float64Array(init.figures), exited: new Promise((r) => { exitResolve = r; }), hasExited: false,
     };
     this.handles.push(handle);
@@ -127,8 +156,12 @@ export class LivePipeline {
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
+          for (const [key, l] of this.stageListeners) { const s = stageStats(m, key); if (s) l.onStats(queue, s); }
         } else if (m.type === 'reply') this.requests.settle(m);
-        else if (m.type === 'health') this.onHealth(queue, m);
+        else if (m.type === 'health') {
+          if (m.stage !== undefined) this.stageListeners.get(m.stage)?.onHealth(queue, m);
+          else this.onHealth(queue, m);
+        }
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);
@@ -138,6 +171,7 @@ export class LivePipeline {
         this.requests.failQueue(queue, 'exited');
         channel.port1.close();
         handle.hasExited = true;
+        for (const p of stageRequests.values()) p.close();
         exitResolve();
         if (!ready) reject(this.failure ?? new WasmxdpError('E_SOCKET', `queue ${queue} worker exited before it was ready`));
       });

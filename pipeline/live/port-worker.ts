@@ -4,21 +4,13 @@
 // in poll() for at most POLL_MS so a stop request is seen within that time.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { BATCH_CAPACITY } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
-import { CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
-
-const POLL_MS = 10;
-/** How often the ports' interfaces are checked (a removed one only stops being readable). */
-const LINK_CHECK_MS = 1000;
-// A deep RX ring absorbs stalls of the worker's thread (GC, a busy core, a
-// swap): 4096 frames are ~40 ms at 100 kpps. The UMEM has 8192 frames, so the
-// fill ring still covers it.
-const RX_RING = 4096;
+import { runBurstLoop, RX_RING } from './burst-loop.js';
+import { FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -38,7 +30,6 @@ function main(init: WorkerInit): void {
     post({ type: 'ready', ports: set.ports.map((p) => ({ ifname: p.ifname, queue: p.queue, mode: p.mode })) });
 
     const started = Date.now();
-    let nextStats = started + init.statsIntervalMs;
     const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
@@ -54,40 +45,20 @@ function main(init: WorkerInit): void {
     });
 
     const s = sandbox.stats;
-    let nextLinkCheck = started + LINK_CHECK_MS;
-    while (Atomics.load(flags, CTRL_STOP) === 0) {
-      control.poll(); // swaps and map operations happen here, between bursts
-      const n = set.receive(BATCH_CAPACITY, POLL_MS);
-      if (n > 0) {
+    runBurstLoop({
+      set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
+      poll: () => control.poll(), // swaps and map operations happen here, between bursts
+      burst: (n) => {
         control.beforeBatch();
         batch.n = n;
         sandbox.run(batch);
-        set.apply(n);
+        set!.apply(n);
         control.afterBatch();
         shared[FIG_PACKETS] = s.packets;
         for (let v = 0; v < 5; v++) shared[FIG_VERDICTS + v] = s.verdicts[v];
         shared[FIG_TRAPS] = s.traps;
-      }
-      const now = Date.now();
-      if (now >= nextStats) {
-        post(stats(false));
-        nextStats += init.statsIntervalMs;
-      }
-      if (now >= nextLinkCheck) {
-        nextLinkCheck = now + LINK_CHECK_MS;
-        for (const p of set.ports) {
-          const gone = set.linkError(p.index);
-          if (gone) {
-            // The figures up to here are the run's result; then the failure.
-            try { post(stats(true)); } catch { /* the figures of a dead socket may be unreadable */ }
-            throw gone;
-          }
-        }
-      }
-    }
-    // Reap completions so the final accounting shows every frame back home.
-    set.receive(0, 0);
-    post(stats(true));
+      },
+    });
   } catch (e) {
     post({ type: 'error', code: isWasmxdpError(e) ? e.code : 'E_SOCKET', message: (e as Error).message });
   } finally {

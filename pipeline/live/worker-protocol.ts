@@ -9,6 +9,7 @@ import type { FrameAccounting, PortCounters, ProgramStats, XdpMode, XdpSocketSta
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { ControlFigures, ControlReply, HealthEvent } from './control-messages.js';
+import type { ChainInit, ChainFigures } from '../chain/chain-protocol.js';
 
 export interface LivePortSpec {
   ifname: string;
@@ -35,6 +36,10 @@ export interface WorkerInit {
    * leaves its figures up to its last batch.
    */
   figures: SharedArrayBuffer;
+  /** A chain port (pipeline/chain/chain-worker.ts): its stages and tenants. */
+  chain?: ChainInit;
+  /** Per stage key, that stage's control requests. */
+  stagePorts?: Record<string, MessagePort>;
 }
 
 export const CTRL_STOP = 0;
@@ -64,6 +69,8 @@ export interface WorkerStats {
   frames: FrameAccounting;
   /** Versions, swaps and health (worker-control.ts). */
   control?: ControlFigures;
+  /** A chain port: per stage and per tenant figures. */
+  chain?: ChainFigures;
 }
 
 export type WorkerMessage =

@@ -1,7 +1,7 @@
 // `npm run bench`: wasmxdp side by side with eBPF, a C AF_XDP loop and plain
 // Node. Prints Markdown tables and writes the results as JSON.
 //
-//   node dist/test/bench/main.js [--quick|--full|--tiny] [--parts handlers,live,swap,scaling]
+//   node dist/test/bench/main.js [--quick|--full|--tiny] [--parts handlers,live,swap,scaling,tenants]
 //                                [--mode skb|drv] [--out <file.json>] [--docs]
 //
 // --docs also writes docs/benchmarks.md and docs/benchmarks.svg from the run.
@@ -17,12 +17,13 @@ import { runHandlerPart } from './part-handlers.js';
 import { runLivePart } from './part-live.js';
 import { runScalingPart } from './part-scaling.js';
 import { runSwapPart } from './part-swap.js';
+import { runTenantPart } from './part-tenants.js';
 import { PRESETS, PresetName } from './presets.js';
 import { fullReport } from './report.js';
 import { RESULTS_VERSION, Results, checkResults } from './results.js';
 import { checkTargets } from './targets.js';
 
-const ALL_PARTS = ['handlers', 'live', 'swap', 'scaling'];
+const ALL_PARTS = ['handlers', 'live', 'swap', 'scaling', 'tenants'];
 
 const { values } = parseArgs({
   options: {
@@ -49,12 +50,13 @@ const handlers = parts.includes('handlers') ? await runHandlerPart(p.handlers, l
 const live = parts.includes('live') ? await runLivePart({ ...p.live, mode }, log) : null;
 const swap = parts.includes('swap') ? await runSwapPart({ ...p.swap, mode }, live?.unavailable ?? null, log) : null;
 const scaling = parts.includes('scaling') ? await runScalingPart(p.scaling, log) : null;
+const tenants = parts.includes('tenants') ? await runTenantPart(p.tenants, log) : null;
 
 const results: Results = {
   version: RESULTS_VERSION,
   command: `npm run bench --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`,
   preset, machine, load: load.stop(), seconds: (Date.now() - started) / 1000,
-  handlers, live, swap, scaling,
+  handlers, live, swap, scaling, tenants,
   targets: checkTargets(handlers, live, swap),
 };
 fs.mkdirSync(path.dirname(out), { recursive: true });

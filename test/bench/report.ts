@@ -1,7 +1,7 @@
 // Markdown tables from a results object: printed by `npm run bench` and
 // embedded in docs/benchmarks.md.
 import type { Results } from './results.js';
-import { fmt } from './stats.js';
+import { fmt, ratio } from './stats.js';
 
 const x = (v: number | null | undefined, d = 2) => (v == null ? 'n/a' : `${v.toFixed(d)}x`);
 const kpps = (v: number) => (v / 1000).toFixed(0);
@@ -74,12 +74,35 @@ export function targetsTable(r: Results): string {
     r.targets.map((t) => [t.target, t.value, t.met == null ? 'not measured' : t.met ? 'yes' : '**no**', t.note]));
 }
 
+export function tenantsTables(r: Results): string {
+  const t = r.tenants;
+  if (!t) return 'not run';
+  const x = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+  const pass = t.noisy.find((n) => n.neighbour.startsWith('A passes'));
+  return [
+    'Tenant copy per frame (ns; median (min-max)): raw copy in + compare, + copy back; and a whole operator + tenant chain whose tenant stage looks or rewrites.',
+    table(['frame bytes', 'copy + compare', 'copy + compare + back', 'chain, tenant looks', 'chain, tenant rewrites'],
+      t.copy.map((c) => [String(c.size), fmt(c.lookNs), fmt(c.rewriteNs), fmt(c.chainLookNs), fmt(c.chainRewriteNs)])),
+    'Chain cost per packet (ns, 64-byte frames, PASS guests):',
+    table(['chain', 'ns/packet', 'vs one stage'], [
+      ['one operator stage (UMEM)', fmt(t.chain.oneStageNs), '1.00x'],
+      ['operator + tenant stage (copy)', fmt(t.chain.operatorPlusTenantNs), x(ratio(t.chain.operatorPlusTenantNs, t.chain.oneStageNs))],
+      ['two operator stages', fmt(t.chain.twoOperatorNs), x(ratio(t.chain.twoOperatorNs, t.chain.oneStageNs))],
+    ]),
+    'Noisy neighbour (tenant B\'s delivered rate and batch p99; A and B share every 256-frame batch half and half):',
+    table(['neighbour A', 'B frames/s', 'B vs A passing', 'batch p99 (us)', 'A quarantined'],
+      t.noisy.map((n) => [n.neighbour, fmt(n.bPps, 0), x(ratio(n.bPps, pass?.bPps)), fmt(n.batchP99Us, 0), n.aQuarantined ? 'yes' : 'no'])),
+    ...t.bounds.map((b) => `- ${b}`),
+  ].join('\n\n');
+}
+
 export function fullReport(r: Results): string {
   return [
     `## Handler cost (no kernel path)`, handlersTable(r),
     `## Live throughput`, liveTable(r),
     `## Hot swap under load`, swapTable(r),
     `## Scaling`, scalingTables(r),
+    `## Tenants`, tenantsTables(r),
     `## Targets`, targetsTable(r),
     `Load average (1 min) during the run: ${r.load.min.toFixed(2)}-${r.load.max.toFixed(2)} (mean ${r.load.mean.toFixed(2)}).`,
   ].join('\n\n');

@@ -5,6 +5,7 @@ import type { HandlerPart } from './part-handlers.js';
 import type { LivePart } from './part-live.js';
 import type { Curve } from './part-scaling.js';
 import type { SwapPart } from './part-swap.js';
+import type { TenantPart } from './part-tenants.js';
 import type { TargetResult } from './targets.js';
 
 export const RESULTS_VERSION = 1;
@@ -20,6 +21,8 @@ export interface Results {
   live: LivePart | null;
   swap: SwapPart | null;
   scaling: Curve[] | null;
+  /** Absent in results written before the tenants part existed. */
+  tenants?: TenantPart | null;
   targets: TargetResult[];
 }
 
@@ -59,6 +62,14 @@ export function checkResults(r: Results, parts: string[]): string[] {
     const names = r.scaling?.map((c) => c.name) ?? [];
     for (const n of CURVES) if (!names.includes(n)) bad.push(`curve ${n}`);
     for (const c of r.scaling ?? []) for (const p of c.points) for (const [k, v] of Object.entries(p.series)) if (v) finite(v.median, `${c.name} ${p.x} ${k}`);
+  }
+  if (parts.includes('tenants')) {
+    const t = r.tenants;
+    if (!t) bad.push('tenants part missing');
+    for (const c of t?.copy ?? []) { finite(c.lookNs?.median, `copy ${c.size} look`); finite(c.rewriteNs?.median, `copy ${c.size} rewrite`); }
+    finite(t?.chain.oneStageNs.median, 'chain one stage');
+    finite(t?.chain.operatorPlusTenantNs.median, 'chain two stages');
+    for (const n of t?.noisy ?? []) finite(n.bPps.median, `noisy ${n.neighbour}`);
   }
   if (r.targets?.length !== 4) bad.push('targets');
   return bad;

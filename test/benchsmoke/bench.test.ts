@@ -20,5 +20,13 @@ offline('handler cost and scaling curves: every row, finite figures, same verdic
   assert.is(r.targets.length, 4);
 });
 
+offline('tenants part: copy rows for every size, chain rows, every noisy-neighbour case', () => {
+  const r = runTinyBench('tenants');
+  assert.equal(checkResults(r, ['tenants']), []);
+  assert.equal(r.tenants!.copy.map((c) => c.size), [64, 1514]);
+  assert.equal(r.tenants!.noisy.length, 5);
+  assert.ok(r.tenants!.noisy.find((n) => n.neighbour.startsWith('A spins, quarantine on'))!.aQuarantined, 'the spinning neighbour is quarantined');
+});
+
 offline.run();
 

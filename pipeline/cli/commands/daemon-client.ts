@@ -5,9 +5,11 @@ import { requestChange, requestOnce, SWAP_GRACE_MS } from '../../control/client.
 import { CommandName, socketPath } from '../../control/protocol.js';
 import { num, Parsed, str } from '../args.js';
 
-export const CLIENT_OPTIONS = { socket: { type: 'string' }, json: { type: 'boolean' } } as const;
+export const CLIENT_OPTIONS = { socket: { type: 'string' }, json: { type: 'boolean' }, stage: { type: 'string' } } as const;
 
 export const CLIENT_HELP = `  --socket <path>      the daemon's socket (default $WASMXDP_SOCKET, else /run/wasmxdp.sock)
+  --stage <name>       the stage of a port that runs a chain (a tenant's own
+                       stage, or for the operator <stage> / <tenant>/<stage>)
   --json               print the daemon's answer as JSON
   -h, --help           this help`;
 
@@ -24,7 +26,8 @@ export function askChange(p: Parsed, cmd: 'deploy' | 'rollback', args: Record<st
 }
 
 export function ask(p: Parsed, cmd: CommandName, args: Record<string, unknown> = {}): Promise<unknown> {
-  return requestOnce(socketPath(str(p, 'socket')), cmd, args);
+  const stage = str(p, 'stage');
+  return requestOnce(socketPath(str(p, 'socket')), cmd, stage === undefined ? args : { ...args, stage });
 }
 
 /** Prints `result` as JSON with --json, else as `text(result)`. */

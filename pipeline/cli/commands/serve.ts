@@ -8,6 +8,7 @@ import { Daemon } from '../../control/daemon.js';
 import { socketPath } from '../../control/protocol.js';
 import { checkSocketDir, ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
+import { listenTenantSockets } from '../../tenants/tenant-sockets.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
@@ -44,18 +45,23 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   });
   const daemon = await Daemon.start(config, log);
   let server: ControlServer | null = null;
+  let tenantServers: ControlServer[] = [];
   try {
     if (!stopping) {
       const c = config;
-      server = await ControlServer.listen({
-        path, log, maxMessageBytes: c.maxMessageBytes, readTimeoutMs: c.readTimeoutMs, messageDeadlineMs: c.messageDeadlineMs,
+      const opts = {
+        log, maxMessageBytes: c.maxMessageBytes, readTimeoutMs: c.readTimeoutMs, messageDeadlineMs: c.messageDeadlineMs,
         idleTimeoutMs: c.idleTimeoutMs, maxConnections: c.maxConnections, maxBufferedBytes: c.maxBufferedBytes,
-      }, (req, conn) => daemon.handle(req, conn));
+      };
+      server = await ControlServer.listen({ path, ...opts }, (req, conn) => daemon.handle(req, conn));
       daemon.controlFigures = () => server!.figures();
-      print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
+      // Each tenant's own socket: its connections act for that tenant only (docs/tenants.md).
+      tenantServers = await listenTenantSockets(config.tenants, (req, conn) => daemon.handle(req, conn), opts);
+      print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path}${tenantServers.length ? ` and ${tenantServers.length} tenant socket(s)` : ''} (pid ${process.pid})`);
     }
     await stopped;
   } finally {
+    await Promise.all(tenantServers.map((s) => s.close()));
     await server?.close();
     await daemon.stop();
   }

@@ -2,6 +2,7 @@
 // daemon's ports: verdicts (in total and per version), socket drops, swaps.
 
 import { parseCommand, str } from '../args.js';
+import { formatChainStats } from '../chain-format.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
 
 export const STATS_HELP = `Usage: wasmxdp stats [--port <name>] [--json] [--socket <path>]
@@ -26,7 +27,7 @@ interface PortStats {
 
 function formatStats(r: { ports: PortStats[] }): string {
   const verdicts = (v: Record<string, number>) => Object.entries(v).map(([k, n]) => `${k} ${n}`).join('  ');
-  return r.ports.map((p) => [
+  return r.ports.map((p) => (p as { chain?: boolean }).chain ? formatChainStats(p as never) : [
     p.error ? `port ${p.port}: ERROR: ${p.error}; v${p.version}: ${p.packets} packets before it, traps ${p.traps}`
       : `port ${p.port}: v${p.version} running, ${p.packets} packets, traps ${p.traps}`,
     `  verdicts: ${verdicts(p.verdicts)}`,

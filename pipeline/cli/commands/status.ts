@@ -2,6 +2,7 @@
 // quarantine state, version history and swap pauses.
 
 import { parseCommand } from '../args.js';
+import { formatChainStatus } from '../chain-format.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
 
 export const STATUS_HELP = `Usage: wasmxdp status [--json] [--socket <path>]
@@ -26,6 +27,7 @@ interface PortStatus {
 export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[] }): string {
   const lines = [`daemon pid ${r.pid}, up ${(r.uptimeMs / 1000).toFixed(0)} s, ${r.ports.length} port(s)`];
   for (const p of r.ports) {
+    if ((p as { chain?: boolean }).chain) { lines.push('', formatChainStatus(p as never)); continue; }
     lines.push('', `port ${p.name} (owner ${p.owner}): ${p.ifaces.join(', ')} queues ${p.queues.join(', ')}, ${p.mode} mode${p.error ? `  ERROR: ${p.error}` : ''}`);
     if (p.program) lines.push(`  running v${p.program.version} ${p.program.name}, health ${p.program.health}${p.quarantined ? `, QUARANTINED: ${p.programStatus.join('; ')}` : ''}`);
     if (p.lastRollback) lines.push(`  last automatic rollback: ${p.lastRollback}`);

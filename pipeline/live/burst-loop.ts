@@ -1,0 +1,59 @@
+// The loop every live worker runs (one program or a chain): between bursts
+// it handles control requests, then receives a burst (blocking in poll() at
+// most POLL_MS when idle, so a stop request is seen within that time), runs
+// it, posts figures every statsIntervalMs and checks once a second that the
+// ports' interfaces still exist (throwing the failure after final figures); on stop it reaps completions so
+// the final figures show every frame back home.
+
+import { BATCH_CAPACITY } from '../../host/abi.js';
+import type { XskPortSet } from '../../native/index.js';
+import { CTRL_STOP, WorkerMessage, WorkerStats } from './worker-protocol.js';
+
+export const POLL_MS = 10;
+/** How often the ports' interfaces are checked (a removed one only stops being readable). */
+const LINK_CHECK_MS = 1000;
+// A deep RX ring absorbs stalls of the worker's thread (GC, a busy core, a
+// swap): 4096 frames are ~40 ms at 100 kpps. The UMEM has 8192 frames, so the
+// fill ring still covers it.
+export const RX_RING = 4096;
+
+export interface BurstLoop {
+  set: XskPortSet;
+  /** Int32Array over the worker's control words ([CTRL_STOP]). */
+  flags: Int32Array;
+  statsIntervalMs: number;
+  post: (m: WorkerMessage) => void;
+  stats: (final: boolean) => WorkerStats;
+  /** Between bursts: swaps, map operations. */
+  poll: () => void;
+  /** n frames are in the bound batch: judge them and apply the verdicts. */
+  burst: (n: number) => void;
+}
+
+export function runBurstLoop(l: BurstLoop): void {
+  let nextStats = Date.now() + l.statsIntervalMs;
+  let nextLinkCheck = Date.now() + LINK_CHECK_MS;
+  while (Atomics.load(l.flags, CTRL_STOP) === 0) {
+    l.poll();
+    const n = l.set.receive(BATCH_CAPACITY, POLL_MS);
+    if (n > 0) l.burst(n);
+    const now = Date.now();
+    if (now >= nextStats) {
+      l.post(l.stats(false));
+      nextStats += l.statsIntervalMs;
+    }
+    if (now >= nextLinkCheck) {
+      nextLinkCheck = now + LINK_CHECK_MS;
+      for (const p of l.set.ports) {
+        const gone = l.set.linkError(p.index);
+        if (gone) {
+          // The figures up to here are the run's result; then the failure.
+          try { l.post(l.stats(true)); } catch { /* the figures of a dead socket may be unreadable */ }
+          throw gone;
+        }
+      }
+    }
+  }
+  l.set.receive(0, 0);
+  l.post(l.stats(true));
+}
