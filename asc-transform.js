@@ -60,9 +60,12 @@ export default class WasmxdpTransform {
     // asc assigns `program` to the prototype before constructing transforms,
     // and parses nothing yet.
     const parser = this.program.parser;
-    for (const name of fs.readdirSync(SDK_DIR).sort()) {
-      if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
-      parser.parseFile(fs.readFileSync(path.join(SDK_DIR, name), 'utf8'), LIB_PREFIX + name, false);
+    // guest-sdk/*.ts and the contract constants generated into guest-sdk/generated/.
+    for (const sub of ['', 'generated/']) {
+      for (const name of fs.readdirSync(path.join(SDK_DIR, sub)).sort()) {
+        if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
+        parser.parseFile(fs.readFileSync(path.join(SDK_DIR, sub, name), 'utf8'), LIB_PREFIX + sub + name, false);
+      }
     }
     // `import ... from "wasmxdp"` asks for ~lib/wasmxdp itself.
     parser.parseFile('export * from "./wasmxdp/index";\n', '~lib/wasmxdp.ts', false);
