@@ -127,11 +127,11 @@ export class WorkerControl {
     const restore = this.resetMaps(region, conflicts);
     const t1 = performance.now();
     try {
-      this.sandbox.redeploy(req.module);
+      this.sandbox.redeploy(req.module, { name: req.name, version: req.version });
     } catch (e) {
       // The old instance still runs; give it back the shapes it declared.
       this.resetMaps(region, restore);
-      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${(e as Error).message}`);
+      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} v${req.version} did not start, ${previous.name} v${previous.version} keeps running: ${(e as Error).message}`);
     }
     const t2 = performance.now();
     this.closeVersion();
@@ -191,7 +191,7 @@ export class WorkerControl {
     try {
       this.resetMaps(region, p.previous.maps.filter((m) => differs(region, m)));
       const t1 = performance.now();
-      this.sandbox.redeploy(p.previous.module);
+      this.sandbox.redeploy(p.previous.module, { name: p.previous.name, version: p.previous.version });
       const t2 = performance.now();
       this.closeVersion();
       this.current = p.previous;
