@@ -5,22 +5,10 @@
 // terminal escape sequences, and each line names the program version running
 // when it was written.
 
+import { escapeLogText } from './log-text.js';
 import type { TrapKind } from './trap.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
-
-// C0 and C1 controls, DEL, Unicode line/paragraph separators and bidi
-// overrides: anything that could end a line, move the cursor, recolour the
-// terminal or reorder what the operator reads.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` with every character that could forge or disturb a log line written as \xNN or \uNNNN. */
-export function escapeLogText(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
 
 export class GuestLog {
   private windowStart = 0;

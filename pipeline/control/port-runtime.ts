@@ -5,7 +5,8 @@
 
 import crypto from 'node:crypto';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
-import { loadModule, LoadedModule } from '../../host/load.js';
+import { loadModuleIsolated } from '../../host/isolated-load.js';
+import type { LoadedModule } from '../../host/load.js';
 import type {
   ControlFigures, HealthEvent, MapOpRequest, MapShapeSpec, SwapRecord, SwapRequest, VersionFigures,
 } from '../live/control-messages.js';
@@ -59,31 +60,28 @@ export class PortRuntime {
     return { heapPages: p.heapPages, fuelPerPacket: p.fuelPerPacket, failVerdict: p.failVerdict, metering: p.metering };
   }
 
-  private load(program: ProgramBytes): { loaded: LoadedModule; maps: MapShapeSpec[] } {
-    const p = this.config.program;
+  // Validation and metering run in a worker under a time and memory budget
+  // (host/isolated-load.ts): the daemon's thread keeps answering meanwhile.
+  private static async load(config: PortConfig, program: ProgramBytes, version: number): Promise<{ loaded: LoadedModule; maps: MapShapeSpec[] }> {
+    const p = config.program;
     try {
-      const loaded = loadModule(program.bytes, { heapPages: p.heapPages, metering: p.metering });
+      const loaded = await loadModuleIsolated(program.bytes, { heapPages: p.heapPages, metering: p.metering });
       return { loaded, maps: probeMaps(loaded, program.name) };
     } catch (e) {
-      if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `${program.name}: refused: ${e.message}`);
+      if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `${program.name} v${version}: refused: ${e.message}`);
       throw e;
     }
   }
 
   static async start(config: PortConfig, program: ProgramBytes, log: (l: string) => void): Promise<PortRuntime> {
     let rt: PortRuntime | null = null;
+    const { loaded, maps } = await PortRuntime.load(config, program, 1);
     const pipeline = await LivePipeline.start(program, {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize,
       program: defined({ heapPages: config.program.heapPages, fuelPerPacket: config.program.fuelPerPacket, failVerdict: config.program.failVerdict, metering: config.program.metering }),
     }, (queue, s) => { rt?.latest.set(queue, s); });
     rt = new PortRuntime(config, pipeline, log);
-    try {
-      const { loaded, maps } = rt.load(program);
-      rt.add(program, loaded, maps, [], 'unchecked');
-    } catch (e) {
-      await pipeline.stop();
-      throw e;
-    }
+    rt.add(program, loaded, maps, [], 'unchecked');
     return rt;
   }
 
@@ -114,8 +112,8 @@ export class PortRuntime {
 
   deploy(program: ProgramBytes, resetMaps: boolean): Promise<unknown> {
     return this.exclusive(async () => {
-      const { loaded, maps } = this.load(program);
       const version = this.nextVersion;
+      const { loaded, maps } = await PortRuntime.load(this.config, program, version);
       const results = await this.swapAll({ version, name: program.name, module: loaded.module, maps, resetMaps, health: this.config.program.health, reason: 'deploy' });
       const reset = [...new Set(results.flatMap((r) => r.resetMaps))];
       const rec = this.add(program, loaded, maps, reset, 'probation');
