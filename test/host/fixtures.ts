@@ -15,11 +15,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // Runs from dist/test/host; the corpus stays in the source tree.
 export const GUESTS = path.resolve(here, '../../../test/host/guests');
 
-/** Assembles WAT text to a wasm binary with binaryen (no validation, no optimisation). */
-export function watText(text: string): Uint8Array {
+const BASE_FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt;
+
+/** Assembles WAT text to a wasm binary with binaryen (no validation, no optimisation); `features` adds to MVP + bulk memory + sign-ext. */
+export function watText(text: string, features = 0): Uint8Array {
   const mod = binaryen.parseText(text);
   try {
-    mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt);
+    mod.setFeatures(BASE_FEATURES | features);
     return mod.emitBinary();
   } finally {
     mod.dispose();

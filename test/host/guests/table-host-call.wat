@@ -12,7 +12,7 @@
   (global (export "wx_abi_version") i32 (i32.const 1))
   (func $declare_once (result i32)
     (call_indirect (type $declare_t)
-      (i32.const 0x2010000) (i32.const 5) (i32.const 0) (i32.const 4) (i32.const 4) (i32.const 16)
+      (i32.const 0x2010000) (i32.const 5) (i32.const 1) (i32.const 4) (i32.const 4) (i32.const 16)
       (i32.const 0)))
   (func $start (drop (call $declare_once)))
   (start $start)
