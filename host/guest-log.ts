@@ -24,9 +24,18 @@ export class GuestLog {
     return `[${escapeLogText(program)}]`;
   }
 
-  /** Names the program (and version) that runs from now on, after a hot swap. */
+  /**
+   * Names the program (and version) that runs from now on, after a hot swap.
+   * Lines the old one had suppressed are reported under its name, and the new
+   * one starts with a fresh rate window: its first lines are not lost to the
+   * old one's budget.
+   */
   rename(program: string): void {
+    if (this.suppressed > 0) this.sink(`${this.prefix} ${this.suppressed} log line(s) suppressed (rate limit ${this.perSecond}/s)`);
     this.prefix = GuestLog.prefixFor(program);
+    this.windowStart = 0;
+    this.inWindow = 0;
+    this.suppressed = 0;
   }
 
   private allow(): boolean {

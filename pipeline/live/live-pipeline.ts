@@ -108,7 +108,8 @@ export class LivePipeline {
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
-        } else if (m.type === 'reply') this.requests.settle(m);
+        } else if (m.type === 'log') process.stderr.write(`${m.line}\n`);
+        else if (m.type === 'reply') this.requests.settle(m);
         else if (m.type === 'health') this.onHealth(queue, m);
       });
       worker.on('error', (e) => {

@@ -42,13 +42,13 @@ test('guest log text cannot forge a line or send an escape sequence', () => {
   assert.is(lines[0], '[fw v2] info: \\x0a[wasmxdp] fake line\\x1b[2J\\x0d\\u2028x\\u202e');
 });
 
-test('after rename() lines name the new program', () => {
+test('after rename() lines name the new program, which gets its own rate window', () => {
   const lines: string[] = [];
-  const log = new GuestLog('fw v1', (l) => lines.push(l));
-  log.notice('a');
+  const log = new GuestLog('fw v1', (l) => lines.push(l), 2);
+  for (let i = 0; i < 5; i++) log.trap('abort', `t${i}`);
   log.rename('fw-next v2');
-  log.notice('b');
-  assert.equal(lines, ['[fw v1] a', '[fw-next v2] b']);
+  log.trap('abort', 'new');
+  assert.equal(lines, ['[fw v1] trap (abort): t0', '[fw v1] trap (abort): t1', '[fw v1] 3 log line(s) suppressed (rate limit 2/s)', '[fw-next v2] trap (abort): new']);
 });
 
 // A guest that logs (level info) the text at MEMORY_BASE for every batch.
