@@ -71,30 +71,30 @@ export function prepareModule(bytes: Uint8Array, limits: LoadLimits = {}, checkp
   return { info, code, metered, heapPages, size: bytes.length };
 }
 
+function compiled(p: PreparedModule, module: WebAssembly.Module): LoadedModule {
+  return { module, metered: p.metered, heapPages: p.heapPages, info: p.info, size: p.size };
+}
+
 function compileError(p: PreparedModule, e: unknown): WasmxdpError {
   return new WasmxdpError('E_INVALID_WASM', `the ${p.metered ? 'metered ' : ''}module does not compile: ${(e as Error).message}`, { cause: e });
 }
 
 /** Compiles a prepared module on the calling thread. */
 export function compilePrepared(p: PreparedModule): LoadedModule {
-  let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(p.code as Uint8Array<ArrayBuffer>);
+    return compiled(p, new WebAssembly.Module(p.code as Uint8Array<ArrayBuffer>));
   } catch (e) {
     throw compileError(p, e);
   }
-  return { module, metered: p.metered, heapPages: p.heapPages, info: p.info, size: p.size };
 }
 
 /** Compiles a prepared module off the calling thread (V8 compiles asynchronously). */
 export async function compilePreparedAsync(p: PreparedModule): Promise<LoadedModule> {
-  let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(p.code as Uint8Array<ArrayBuffer>);
+    return compiled(p, await WebAssembly.compile(p.code as Uint8Array<ArrayBuffer>));
   } catch (e) {
     throw compileError(p, e);
   }
-  return { module, metered: p.metered, heapPages: p.heapPages, info: p.info, size: p.size };
 }
 
 export function loadModule(bytes: Uint8Array, limits: LoadLimits = {}): LoadedModule {

@@ -62,3 +62,11 @@ export class TestDaemon {
     return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }
 }
+
+/** A suite's after(): stops the daemon, removes the lab, prints the daemon's log and removes `dir`. */
+export async function tearDownDaemon(daemon: TestDaemon | null, lab: { destroy(): void } | undefined, dir: string): Promise<void> {
+  await daemon?.stop();
+  lab?.destroy();
+  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

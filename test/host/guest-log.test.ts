@@ -1,10 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MEMORY_BASE } from '../../host/abi.js';
 import { GuestLog } from '../../host/guest-log.js';
 import { loadModule } from '../../host/load.js';
 import { Sandbox } from '../../host/sandbox.js';
-import { logSink, runBatch, tagged, watText } from './fixtures.js';
+import { logSink, loggerGuest, runBatch, tagged, watText } from './fixtures.js';
 
 const test = suite('host/guest-log');
 
@@ -51,25 +50,11 @@ test('after rename() lines name the new program, which gets its own rate window'
   assert.equal(lines, ['[fw v1] trap (abort): t0', '[fw v1] trap (abort): t1', '[fw v1] 3 log line(s) suppressed (rate limit 2/s)', '[fw-next v2] trap (abort): new']);
 });
 
-// A guest that logs (level info) the text at MEMORY_BASE for every batch.
-function logger(text: string): Uint8Array {
-  const bytes = new TextEncoder().encode(text);
-  const data = Array.from(bytes, (b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
-  return watText(`(module
-    (import "wx" "log" (func $log (param i32 i32 i32)))
-    (import "env" "memory" (memory 513))
-    (global (export "wx_abi_version") i32 (i32.const 1))
-    (data (i32.const ${MEMORY_BASE}) "${data}")
-    (func (export "wx_batch") (param i32) (result i32)
-      (call $log (i32.const 1) (i32.const ${MEMORY_BASE}) (i32.const ${bytes.length}))
-      (local.get 0)))`);
-}
-
 test('a sandbox names the running version in guest lines: after a swap, the new one; a failed swap names the one refused', () => {
   const { lines, log } = logSink();
-  const sb = new Sandbox(loadModule(logger(FORGED)), { log, name: 'first', version: 1 });
+  const sb = new Sandbox(loadModule(loggerGuest(FORGED)), { log, name: 'first', version: 1 });
   runBatch(sb, [tagged(1)]);
-  sb.redeploy(loadModule(logger('second speaking')), { name: 'second', version: 2 });
+  sb.redeploy(loadModule(loggerGuest('second speaking')), { name: 'second', version: 2 });
   runBatch(sb, [tagged(1)]);
   assert.equal(lines.length, 2);
   assert.ok(lines[0].startsWith('[first v1] info: \\x0a[wasmxdp] fake line\\x1b[2J'), lines[0]);

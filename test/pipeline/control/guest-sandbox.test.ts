@@ -8,15 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
-import { MEMORY_BASE } from '../../../host/abi.js';
 import { WasmxdpError } from '../../../host/errors.js';
 import { ControlClient } from '../../../pipeline/control/client.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import { TestDaemon, tearDownDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
+import { experimentalFrame } from '../../helpers/packets.js';
 import { sendFrames } from '../../helpers/traffic.js';
 import { shapedModule } from '../../helpers/wasm-builder.js';
-import { watText } from '../../host/fixtures.js';
+import { loggerGuest } from '../../host/fixtures.js';
 
 const test = await liveSuite('wasmxdp serve: guest log forging and attribution, isolated metering, shape limits');
 
@@ -29,38 +29,7 @@ let peerNs: string;
 let daemon: TestDaemon | null = null;
 let client: ControlClient;
 
-/** A guest that drops every frame and logs `text` (info) once per batch. */
-function logger(text: string): Uint8Array {
-  const bytes = new TextEncoder().encode(text);
-  const data = Array.from(bytes, (b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
-  return watText(`(module
-    (import "wx" "log" (func $log (param i32 i32 i32)))
-    (import "env" "memory" (memory 513))
-    (global (export "wx_abi_version") i32 (i32.const 1))
-    (data (i32.const ${MEMORY_BASE}) "${data}")
-    (func (export "wx_batch") (param $n i32) (result i32)
-      (local $i i32) (local $r i32) (local $d i32)
-      (call $log (i32.const 1) (i32.const ${MEMORY_BASE}) (i32.const ${bytes.length}))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $d (i32.add (i32.const 0x100) (i32.shl (local.get $i) (i32.const 4))))
-        (local.set $r (i32.add (i32.const 0x2000) (i32.shl (local.get $i) (i32.const 4))))
-        (i32.store offset=4 (local.get $r) (i32.load (local.get $d)))
-        (i32.store offset=8 (local.get $r) (i32.load offset=4 (local.get $d)))
-        (i32.store offset=12 (local.get $r) (i32.const 0))
-        (i32.store (local.get $r) (i32.const 1))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
-      (local.get $n)))`);
-}
-
-function testFrame(): Uint8Array {
-  const f = new Uint8Array(64);
-  f.set(veth.mac.split(':').map((x) => parseInt(x, 16)), 0);
-  f.set(veth.peerMac.split(':').map((x) => parseInt(x, 16)), 6);
-  f[12] = 0x88; f[13] = 0xb5;
-  return f;
-}
+const testFrame = () => experimentalFrame(veth.mac, veth.peerMac);
 
 async function waitForLog(pattern: RegExp, timeoutMs = 15_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
@@ -76,7 +45,7 @@ const deploy = (name: string, bytes: Uint8Array) => client.request('deploy', { p
 
 test.before(async () => {
   const v1 = path.join(tmp, 'logger-v1.wasm');
-  fs.writeFileSync(v1, logger(FORGED));
+  fs.writeFileSync(v1, loggerGuest(FORGED));
   lab = new NetLab();
   peerNs = lab.addNetns();
   veth = lab.addVeth({ peerNs });
@@ -87,12 +56,7 @@ test.before(async () => {
   client = daemon.client;
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => tearDownDaemon(daemon, lab, tmp));
 
 test('a guest logging a newline, a fake daemon line and an escape sequence gets one escaped line, naming v1', async () => {
   await sendFrames(lab, peerNs, veth.peer, [testFrame()], 20, { gapUs: 1000 });
@@ -103,7 +67,7 @@ test('a guest logging a newline, a fake daemon line and an escape sequence gets 
 });
 
 test('after a swap the lines name the new version', async () => {
-  const r = await deploy('logger-v2', logger('v2 here'));
+  const r = await deploy('logger-v2', loggerGuest('v2 here'));
   assert.is(r.version, 2);
   await sendFrames(lab, peerNs, veth.peer, [testFrame()], 20, { gapUs: 1000 });
   const lines = await waitForLog(/^\[logger-v2 v2\] info: v2 here$/);
