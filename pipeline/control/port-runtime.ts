@@ -75,13 +75,18 @@ export class PortRuntime {
 
   static async start(config: PortConfig, program: ProgramBytes, log: (l: string) => void): Promise<PortRuntime> {
     let rt: PortRuntime | null = null;
-    const { loaded, maps } = await PortRuntime.load(config, program, 1);
     const pipeline = await LivePipeline.start(program, {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize,
       program: defined({ heapPages: config.program.heapPages, fuelPerPacket: config.program.fuelPerPacket, failVerdict: config.program.failVerdict, metering: config.program.metering }),
     }, (queue, s) => { rt?.latest.set(queue, s); });
     rt = new PortRuntime(config, pipeline, log);
-    rt.add(program, loaded, maps, [], 'unchecked');
+    try {
+      const { loaded, maps } = await PortRuntime.load(config, program, 1);
+      rt.add(program, loaded, maps, [], 'unchecked');
+    } catch (e) {
+      await pipeline.stop();
+      throw e;
+    }
     return rt;
   }
 
