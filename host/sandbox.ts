@@ -221,7 +221,8 @@ export class Sandbox {
     const declare = mapDeclareImport(this.memory);
     // Maps are declared by the start function; afterwards a declaration could
     // only be a guest spending host time, so it fails at once.
-    const mapDeclare: MapDeclareImport = (...args) => (this.starting ? declare(...args) : MAP_DECLARE_AFTER_START);
+    const mapDeclare: MapDeclareImport = (namePtr, nameLen, kind, keySize, valueSize, maxEntries) =>
+      (this.starting ? declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) : MAP_DECLARE_AFTER_START);
     return {
       env: {
         memory: this.memory,
