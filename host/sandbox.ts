@@ -63,6 +63,12 @@ export interface SandboxOptions {
   name?: string;
   /** Version number of the program (control plane), shown with the name in log lines and errors. */
   version?: number;
+  /**
+   * When wx.map_declare works: 'start' (default) only while the module starts,
+   * -EPERM afterwards; 'always' for test harnesses that drive the SDK's
+   * declarations step by step. Never 'always' for an untrusted guest.
+   */
+  mapDeclare?: 'start' | 'always';
 }
 
 /** Who runs after a redeploy: log lines and errors name it from then on. */
@@ -132,7 +138,7 @@ export class Sandbox {
     }
     this.memory = opts.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.guestLog = new GuestLog(this.label, opts.log ?? ((l) => process.stderr.write(l + '\n')));
-    this.importObject = this.imports();
+    this.importObject = this.imports(opts.mapDeclare === 'always');
     this.mod = loaded ? loaded.module : (module as WebAssembly.Module);
     this.refreshViews();
     writeHeader(this.dv, this.frameSize, this.portCount);
@@ -216,13 +222,13 @@ export class Sandbox {
     this.dv = new DataView(this.memory.buffer);
   }
 
-  private imports(): WebAssembly.Imports {
+  private imports(always: boolean): WebAssembly.Imports {
     const mem = () => this.u8;
     const declare = mapDeclareImport(this.memory);
     // Maps are declared by the start function; afterwards a declaration could
     // only be a guest spending host time, so it fails at once.
     const mapDeclare: MapDeclareImport = (namePtr, nameLen, kind, keySize, valueSize, maxEntries) =>
-      (this.starting ? declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) : MAP_DECLARE_AFTER_START);
+      (this.starting || always ? declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) : MAP_DECLARE_AFTER_START);
     return {
       env: {
         memory: this.memory,
