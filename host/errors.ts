@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'E_WORLD_MISMATCH'
   | 'E_MEMORY_LAYOUT'
   | 'E_MODULE_TOO_LARGE'
+  | 'E_MODULE_LIMIT'
+  | 'E_METER_BUDGET'
   | 'E_INSTANTIATE'
   | 'E_CAPTURE_FORMAT'
   | 'E_IO'

@@ -10,8 +10,13 @@
 //   before the next charge point, so a unit of fuel is about one instruction;
 // - memory.copy / memory.fill / memory.init are also charged by their size
 //   (1 unit per 16 bytes), since one instruction could otherwise move megabytes;
-// - direct calls of host functions (imports) go through a wrapper charging
-//   HOST_CALL_COST, since the host's work is invisible to the counter.
+// - every call of a host function (import) is charged HOST_CALL_COST, since the
+//   host's work is invisible to the counter. The import is given a fresh
+//   internal name and a charging wrapper takes over its old one, so every
+//   reference by name (direct calls, element segments, ref.func, exports, the
+//   start function) reaches the host only through the wrapper: a host function
+//   put in a table and called through call_indirect is charged like a direct
+//   call.
 //
 // Exhaustion traps with `unreachable` rather than calling into the host: a JS
 // exception could be caught by a guest using wasm exception handling, a trap
@@ -46,6 +51,8 @@ const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | bina
 export interface MeterOptions {
   /** Fuel available to the start function at each instantiation. */
   startFuel?: number;
+  /** Called now and then while metering; throws to abandon (memory budget). */
+  checkpoint?: () => void;
 }
 
 type Ref = number;
@@ -55,10 +62,55 @@ interface SizeAccess { getSize(e: Ref): Ref; setSize(e: Ref, size: Ref): void }
 interface BodyAccess { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void }
 const bx = binaryen as unknown as {
   Function: BodyAccess; Loop: BodyAccess;
-  Call: { getTarget(e: Ref): string; setTarget(e: Ref, name: string): void };
   MemoryCopy: SizeAccess; MemoryFill: SizeAccess; MemoryInit: SizeAccess;
   _BinaryenFunctionAddVar(f: Ref, t: number): number;
+  _BinaryenExpressionSetType(e: Ref, t: number): void;
+  _BinaryenTypeFromHeapType(heapType: number, nullable: boolean): number;
 };
+
+/**
+ * Host functions run outside the meter: each import moves to a fresh internal
+ * name and a wrapper charging HOST_CALL_COST takes over its old one. Every
+ * reference by name (direct calls, exports, the start function, element
+ * segments, ref.func) then reaches the host only through the wrapper, so a
+ * host function put in a table and called through call_indirect is charged
+ * like a direct call. Returns the wrapped names with the (exact) reference
+ * type a ref.func to the wrapper must have.
+ */
+function wrapHostFunctions(mod: binaryen.Module, fuel: string, imported: binaryen.FunctionInfo[]): Map<string, number> {
+  const wrapped = new Map<string, number>();
+  for (const im of imported) {
+    const hostName = unusedName(`__wx_host_${im.name}`, (n) => mod.getFunction(n));
+    mod.removeFunction(im.name);
+    mod.addFunctionImport(hostName, im.module!, im.base!, im.params, im.results);
+    const args = binaryen.expandType(im.params).map((t, k) => mod.local.get(k, t));
+    const w = mod.addFunction(im.name, im.params, im.results, [],
+      mod.block(null, [...charge(mod, fuel, mod.i32.const(HOST_CALL_COST)), mod.call(hostName, args, im.results)], im.results));
+    const exact = mod.ref.func(im.name, bx._BinaryenTypeFromHeapType(binaryen.getFunctionInfo(w).type, false));
+    wrapped.set(im.name, binaryen.getExpressionType(exact));
+  }
+  if (wrapped.size === 0) return wrapped;
+  // An element segment's entries were typed for the import; re-adding the
+  // segments (all of them, in order, since later ones overwrite earlier ones)
+  // types them for the wrappers.
+  const segments: binaryen.ElementSegmentInfo[] = [];
+  for (let i = 0, n = mod.getNumElementSegments(); i < n; i++) segments.push(binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i)));
+  if (segments.some((s) => s.data.some((name) => wrapped.has(name)))) {
+    for (const s of segments) mod.removeElementSegment(s.name);
+    for (const s of segments) {
+      if (s.table) mod.addActiveElementSegment(s.table, s.name, s.data, s.offset);
+      else mod.addPassiveElementSegment(s.name, s.data);
+    }
+  }
+  return wrapped;
+}
+
+/** A ref.func read while its target was an import carries the import's type: give it the wrapper's. */
+function retypeRefFunc(e: Ref, wrapped: Map<string, number>): void {
+  if (!e || binaryen.getExpressionId(e) !== binaryen.RefFuncId) return;
+  const t = wrapped.get((binaryen.getExpressionInfo(e) as binaryen.RefFuncInfo).func);
+  if (t !== undefined) bx._BinaryenExpressionSetType(e, t);
+}
 
 /** Returns the metered module's bytes; throws E_INVALID_WASM if it cannot be metered. */
 export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
@@ -85,16 +137,13 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
       const info = binaryen.getFunctionInfo(f);
       if (info.module) imported.push(info); else defined.push(f);
     }
-    // Host functions run outside the meter: every direct call to one goes
-    // through a wrapper that charges HOST_CALL_COST first.
-    const wrappers = new Map<string, string>();
-    for (const im of imported) wrappers.set(im.name, unusedName(`__wx_host_${im.name}`, (n) => mod.getFunction(n)));
-    for (const f of defined) new FunctionMeter(mod, f, fuel, wrappers).run(binaryen.getFunctionInfo(f).body);
-    for (const im of imported) {
-      const args = binaryen.expandType(im.params).map((t, k) => mod.local.get(k, t));
-      mod.addFunction(wrappers.get(im.name)!, im.params, im.results, [],
-        mod.block(null, [...charge(mod, fuel, mod.i32.const(HOST_CALL_COST)), mod.call(im.name, args, im.results)], im.results));
-    }
+    const wrapped = wrapHostFunctions(mod, fuel, imported);
+    defined.forEach((f, i) => {
+      new FunctionMeter(mod, f, fuel, wrapped).run(binaryen.getFunctionInfo(f).body);
+      if ((i & 255) === 255) opts.checkpoint?.();
+    });
+    for (let i = 0, n = mod.getNumGlobals(); i < n; i++) retypeRefFunc(binaryen.getGlobalInfo(mod.getGlobalByIndex(i)).init, wrapped);
+    opts.checkpoint?.();
     if (!mod.validate()) throw new WasmxdpError('E_INVALID_WASM', 'the metered module does not validate (binaryen); report this module to the wasmxdp developers');
     return mod.emitBinary();
   } finally {
@@ -119,7 +168,7 @@ function unusedName(base: string, lookup: (name: string) => number): string {
 class FunctionMeter {
   private tmp = -1;
   constructor(private readonly mod: binaryen.Module, private readonly func: Ref, private readonly fuel: string,
-    private readonly hostWrappers: Map<string, string>) {}
+    private readonly wrapped: Map<string, number>) {}
 
   run(body: Ref): void {
     const loops: Ref[] = [];
@@ -154,10 +203,7 @@ class FunctionMeter {
       if (id === binaryen.LoopId) { loops.push(e); continue; }
       for (const c of childrenOf(e, id)) stack.push(c);
       if (id === binaryen.MemoryCopyId || id === binaryen.MemoryFillId || id === binaryen.MemoryInitId) this.meterBulk(e, id);
-      else if (id === binaryen.CallId) {
-        const wrapper = this.hostWrappers.get(bx.Call.getTarget(e));
-        if (wrapper !== undefined) bx.Call.setTarget(e, wrapper);
-      }
+      else if (id === binaryen.RefFuncId) retypeRefFunc(e, this.wrapped);
     }
     return count;
   }

@@ -1,10 +1,14 @@
 // The deploy entry point: validate a guest module against the contract, meter
 // it, and compile it. The pipeline and the CLI call this instead of
 // `new WebAssembly.Module`; the result goes to `new Sandbox(loaded, opts)`.
+// loadModule does it all on the calling thread; the daemon uses
+// loadModuleIsolated (isolated-load.ts), which does the first two steps in a
+// worker thread under a time and memory budget.
 
 import { DEFAULT_HEAP_PAGES, MAX_HEAP_PAGES, memoryPages } from './abi.js';
 import { WasmxdpError } from './errors.js';
 import { meter } from './fuel.js';
+import type { ModuleLimits } from './module-limits.js';
 import { validateModule } from './validate.js';
 import { checkWorld } from './world.js';
 import type { WasmInfo } from './wasm-reader.js';
@@ -22,6 +26,18 @@ export interface LoadLimits {
   startFuel?: number;
   /** The host memory is a SharedArrayBuffer-backed memory (default false). */
   sharedMemory?: boolean;
+  /** Bounds on functions, locals, nesting and body size (default DEFAULT_MODULE_LIMITS). */
+  moduleLimits?: Partial<ModuleLimits>;
+}
+
+/** A module validated and (unless metering is off) instrumented, not yet compiled. */
+export interface PreparedModule {
+  readonly info: WasmInfo;
+  /** The bytes to compile: the metered module, or the original one. */
+  readonly code: Uint8Array;
+  readonly metered: boolean;
+  readonly heapPages: number;
+  readonly size: number;
 }
 
 export interface LoadedModule {
@@ -41,22 +57,48 @@ export function checkHeapPages(heapPages: number, maxHeapPages: number = MAX_HEA
   }
 }
 
-export function loadModule(bytes: Uint8Array, limits: LoadLimits = {}): LoadedModule {
+/** Validation and metering: the expensive, guest-controlled part of a deploy. */
+export function prepareModule(bytes: Uint8Array, limits: LoadLimits = {}, checkpoint?: () => void): PreparedModule {
   const heapPages = limits.heapPages ?? DEFAULT_HEAP_PAGES;
   checkHeapPages(heapPages, limits.maxHeapPages);
   const info = validateModule(bytes, {
     maxModuleBytes: limits.maxModuleBytes,
     memoryPages: memoryPages(heapPages),
     sharedMemory: limits.sharedMemory,
+    moduleLimits: limits.moduleLimits,
   });
   checkWorld(bytes);
   const metered = limits.metering ?? true;
-  const code = metered ? meter(bytes, { startFuel: limits.startFuel }) : bytes;
-  let module: WebAssembly.Module;
+  const code = metered ? meter(bytes, { startFuel: limits.startFuel, checkpoint }) : bytes;
+  return { info, code, metered, heapPages, size: bytes.length };
+}
+
+function compiled(p: PreparedModule, module: WebAssembly.Module): LoadedModule {
+  return { module, metered: p.metered, heapPages: p.heapPages, info: p.info, size: p.size };
+}
+
+function compileError(p: PreparedModule, e: unknown): WasmxdpError {
+  return new WasmxdpError('E_INVALID_WASM', `the ${p.metered ? 'metered ' : ''}module does not compile: ${(e as Error).message}`, { cause: e });
+}
+
+/** Compiles a prepared module on the calling thread. */
+export function compilePrepared(p: PreparedModule): LoadedModule {
   try {
-    module = new WebAssembly.Module(code as Uint8Array<ArrayBuffer>);
+    return compiled(p, new WebAssembly.Module(p.code as Uint8Array<ArrayBuffer>));
   } catch (e) {
-    throw new WasmxdpError('E_INVALID_WASM', `the ${metered ? 'metered ' : ''}module does not compile: ${(e as Error).message}`, { cause: e });
+    throw compileError(p, e);
   }
-  return { module, metered, heapPages, info, size: bytes.length };
+}
+
+/** Compiles a prepared module off the calling thread (V8 compiles asynchronously). */
+export async function compilePreparedAsync(p: PreparedModule): Promise<LoadedModule> {
+  try {
+    return compiled(p, await WebAssembly.compile(p.code as Uint8Array<ArrayBuffer>));
+  } catch (e) {
+    throw compileError(p, e);
+  }
+}
+
+export function loadModule(bytes: Uint8Array, limits: LoadLimits = {}): LoadedModule {
+  return compilePrepared(prepareModule(bytes, limits));
 }

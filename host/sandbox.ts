@@ -17,7 +17,7 @@ import { GuestLog } from './guest-log.js';
 import { writeHeader } from './header.js';
 import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
 import { checkHeapPages, LoadedModule } from './load.js';
-import { mapDeclareImport } from './maps/import.js';
+import { MapDeclareImport, mapDeclareImport } from './maps/import.js';
 import { Quarantine, QuarantinePolicy } from './quarantine.js';
 import { ProgramStats } from './stats.js';
 import { GuestAbort, TrapKind, classifyTrap, describeTrap, readAsString } from './trap.js';
@@ -64,12 +64,27 @@ export interface SandboxOptions {
   /** Where guest log lines go (rate-limited). */
   log?: (line: string) => void;
   name?: string;
+  /** Version number of the program (control plane), shown with the name in log lines and errors. */
+  version?: number;
+  /**
+   * When wx.map_declare works: 'start' (default) only while the module starts,
+   * -EPERM afterwards; 'always' for test harnesses that drive the SDK's
+   * declarations step by step. Never 'always' for an untrusted guest.
+   */
+  mapDeclare?: 'start' | 'always';
 }
+
+/** Who runs after a redeploy: log lines and errors name it from then on. */
+export interface ProgramIdentity { name?: string; version?: number }
+
+/** What wx.map_declare returns once the module has started: -EPERM. */
+export const MAP_DECLARE_AFTER_START = -1;
 
 export class Sandbox {
   readonly memory: WebAssembly.Memory;
   readonly stats = new ProgramStats();
-  readonly name: string;
+  private programName: string;
+  private programVersion: number | null;
   readonly frameSize: number;
   readonly portCount: number;
   readonly heapPages: number;
@@ -87,11 +102,14 @@ export class Sandbox {
   private readonly guestLog: GuestLog;
   private readonly importObject: WebAssembly.Imports;
   private seed = 0x9e3779b9;
+  /** True while an instance is being created (its start function runs). */
+  private starting = false;
   /** Set when the module cannot be re-instantiated: quarantined regardless of policy. */
   private broken: string | null = null;
 
   constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
-    this.name = opts.name ?? 'program';
+    this.programName = opts.name ?? 'program';
+    this.programVersion = opts.version ?? null;
     const loaded = module instanceof WebAssembly.Module ? null : module;
     this.heapPages = opts.heapPages ?? loaded?.heapPages ?? DEFAULT_HEAP_PAGES;
     checkHeapPages(this.heapPages, opts.maxHeapPages ?? MAX_HEAP_PAGES);
@@ -124,8 +142,8 @@ export class Sandbox {
       throw new WasmxdpError('E_CONFIG', `the memory given has ${opts.memory.buffer.byteLength / PAGE_SIZE} pages, heapPages ${this.heapPages} needs exactly ${pages}`);
     }
     this.memory = opts.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.guestLog = new GuestLog(this.name, opts.log ?? ((l) => process.stderr.write(l + '\n')));
-    this.importObject = this.imports();
+    this.guestLog = new GuestLog(this.label, opts.log ?? ((l) => process.stderr.write(l + '\n')));
+    this.importObject = this.imports(opts.mapDeclare === 'always');
     this.mod = loaded ? loaded.module : (module as WebAssembly.Module);
     this.refreshViews();
     writeHeader(this.dv, this.frameSize, this.portCount);
@@ -133,6 +151,15 @@ export class Sandbox {
   }
 
   get module(): WebAssembly.Module { return this.mod; }
+
+  /** The running program's name. */
+  get name(): string { return this.programName; }
+
+  /** The running program's version, when the control plane gave one. */
+  get version(): number | null { return this.programVersion; }
+
+  /** Name and version, as log lines and errors show them ("firewall v3"). */
+  get label(): string { return this.programVersion === null ? this.programName : `${this.programName} v${this.programVersion}`; }
 
   get frameCount(): number { return FRAME_AREA_SIZE / this.frameSize; }
 
@@ -157,16 +184,22 @@ export class Sandbox {
    * instantiated on the same memory, maps and frames untouched, and a
    * quarantine is lifted. On failure the old instance keeps running.
    */
-  redeploy(module: WebAssembly.Module | LoadedModule): void {
-    if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
-    const old = this.mod;
-    this.mod = module instanceof WebAssembly.Module ? module : module.module;
+  redeploy(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity = {}): void {
+    const was = { mod: this.mod, name: this.programName, version: this.programVersion };
+    // Errors of the attempt name the version being deployed, not the running one.
+    this.programName = as.name ?? this.programName;
+    this.programVersion = as.version ?? (as.name !== undefined ? null : this.programVersion);
     try {
+      if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
+      this.mod = module instanceof WebAssembly.Module ? module : module.module;
       this.instantiate();
     } catch (e) {
-      this.mod = old;
+      this.mod = was.mod;
+      this.programName = was.name;
+      this.programVersion = was.version;
       throw e;
     }
+    this.guestLog.rename(this.label);
     this.quarantine?.clear();
     this.broken = null;
     this.stats.status = 'running';
@@ -176,7 +209,7 @@ export class Sandbox {
   // loaded for; a different heap here would fail at link time, less clearly.
   private checkLoadedFor(loaded: LoadedModule): void {
     if (loaded.heapPages !== this.heapPages) {
-      throw new WasmxdpError('E_CONFIG', `${this.name}: the module was loaded for heapPages ${loaded.heapPages} but the sandbox has ${this.heapPages}; pass the same heapPages to loadModule`);
+      throw new WasmxdpError('E_CONFIG', `${this.label}: the module was loaded for heapPages ${loaded.heapPages} but the sandbox has ${this.heapPages}; pass the same heapPages to loadModule`);
     }
   }
 
@@ -194,8 +227,13 @@ export class Sandbox {
     this.dv = new DataView(this.memory.buffer);
   }
 
-  private imports(): WebAssembly.Imports {
+  private imports(always: boolean): WebAssembly.Imports {
     const mem = () => this.u8;
+    const declare = mapDeclareImport(this.memory);
+    // Maps are declared by the start function; afterwards a declaration could
+    // only be a guest spending host time, so it fails at once.
+    const mapDeclare: MapDeclareImport = (namePtr, nameLen, kind, keySize, valueSize, maxEntries) =>
+      (this.starting || always ? declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries) : MAP_DECLARE_AFTER_START);
     return {
       env: {
         memory: this.memory,
@@ -205,7 +243,7 @@ export class Sandbox {
       },
       wx: {
         log: (level: number, ptr: number, len: number) => this.guestLog.write(level, mem(), ptr, len),
-        map_declare: mapDeclareImport(this.memory),
+        map_declare: mapDeclare,
       },
     };
   }
@@ -213,6 +251,7 @@ export class Sandbox {
   /** (Re-)creates the instance on the same memory; maps and frames are untouched. */
   private instantiate(): void {
     let inst: WebAssembly.Instance;
+    this.starting = true;
     try {
       inst = new WebAssembly.Instance(this.mod, this.importObject);
     } catch (e) {
@@ -222,15 +261,17 @@ export class Sandbox {
       const why = kind === 'unreachable' && fuel && /unreachable/.test(String((e as Error).message))
         ? `its start function used up the start budget (or hit unreachable): ${(e as Error).message}`
         : describeTrap(e);
-      throw new WasmxdpError('E_INSTANTIATE', `${this.name}: the module failed to start: ${why}`, { cause: e });
+      throw new WasmxdpError('E_INSTANTIATE', `${this.label}: the module failed to start: ${why}`, { cause: e });
+    } finally {
+      this.starting = false;
     }
     const ex = inst.exports as Record<string, unknown>;
     if (typeof ex.wx_batch !== 'function') {
-      throw new WasmxdpError('E_EXPORT_MISSING', `${this.name}: the module does not export wx_batch(n: i32): i32; build handlers with 'wasmxdp build'`);
+      throw new WasmxdpError('E_EXPORT_MISSING', `${this.label}: the module does not export wx_batch(n: i32): i32; build handlers with 'wasmxdp build'`);
     }
     const ver = ex.wx_abi_version as WebAssembly.Global | undefined;
     if (!(ver instanceof WebAssembly.Global) || ver.value !== ABI_VERSION) {
-      throw new WasmxdpError('E_ABI_VERSION', `${this.name}: the module's wx_abi_version is ${ver instanceof WebAssembly.Global ? ver.value : 'missing'}, this host speaks ABI ${ABI_VERSION}; rebuild it with this wasmxdp`);
+      throw new WasmxdpError('E_ABI_VERSION', `${this.label}: the module's wx_abi_version is ${ver instanceof WebAssembly.Global ? ver.value : 'missing'}, this host speaks ABI ${ABI_VERSION}; rebuild it with this wasmxdp`);
     }
     const fuel = ex[FUEL_GLOBAL_EXPORT];
     this.batchFn = ex.wx_batch as (n: number) => number;
@@ -256,17 +297,21 @@ export class Sandbox {
     while (start < n && !this.quarantined) {
       const k = n - start;
       this.writeDescriptors(batch, start, k, nowNs);
+      const callStart = performance.now();
       try {
         this.batchFn(k);
         this.accept(batch, start, k);
         start = n;
         break;
       } catch (e) {
+        // The quarantine sees the trap when it happened: batch time plus the
+        // host time this run() has taken so far, and how long the call ran.
+        const end = performance.now();
         const done = this.firstUnanswered(k);
         this.accept(batch, start, done);
         if (done < k) answer(batch, start + done, Action.ABORTED, this.stats);
         start += done < k ? done + 1 : done;
-        this.onTrap(e, k, nowMs);
+        this.onTrap(e, k, nowMs + (end - t0), end - callStart);
       }
       if (start < n && reruns >= this.maxRerunsPerBatch) break;
       if (start < n) { reruns++; this.stats.reruns++; }
@@ -312,7 +357,7 @@ export class Sandbox {
     return k;
   }
 
-  private onTrap(e: unknown, k: number, nowMs: number): void {
+  private onTrap(e: unknown, k: number, nowMs: number, callMs: number): void {
     let kind: TrapKind = classifyTrap(e);
     let msg = describeTrap(e);
     if (kind === 'unreachable' && this.fuel !== null && (this.fuel.value as number) < 0) {
@@ -323,7 +368,7 @@ export class Sandbox {
     this.guestLog.trap(kind, msg);
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
     const q = this.quarantine;
-    if (q !== null && q.trap(kind, msg, nowMs)) {
+    if (q !== null && q.trap(kind, msg, nowMs, callMs)) {
       this.stats.status = this.status();
       this.guestLog.notice(this.stats.status);
       return;

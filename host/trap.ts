@@ -2,6 +2,8 @@
 // loop from a bad pointer. V8 reports wasm traps as RuntimeError with fixed
 // messages; stack exhaustion is a RangeError.
 
+import { escapeLogText } from './log-text.js';
+
 export const TRAP_KINDS = [
   'unreachable',
   'out_of_bounds',
@@ -19,7 +21,7 @@ export type TrapKind = (typeof TRAP_KINDS)[number];
 /** Thrown by the host's `env.abort` import: carries the guest's own message. */
 export class GuestAbort extends Error {
   constructor(readonly guestMessage: string, readonly file: string, readonly line: number, readonly column: number) {
-    super(`guest aborted: ${guestMessage}${file ? ` at ${file}:${line}:${column}` : ''}`);
+    super(`guest aborted: ${escapeLogText(guestMessage)}${file ? ` at ${escapeLogText(file)}:${line}:${column}` : ''}`);
     this.name = 'GuestAbort';
   }
 }

@@ -8,6 +8,7 @@ import { WasmxdpError } from './errors.js';
 import {
   ENV_ABORT, HOST_NAMESPACE, RESERVED_EXPORT_PREFIX, WX_FUNCTIONS, sameSignature, signature,
 } from './host-functions.js';
+import { ModuleLimits, checkModuleLimits } from './module-limits.js';
 import { ConstExpr, FuncType, WasmInfo, WasmReadError, readWasm } from './wasm-reader.js';
 
 export const DEFAULT_MAX_MODULE_BYTES = 4 * 1024 * 1024;
@@ -19,6 +20,8 @@ export interface ValidateLimits {
   memoryPages: number;
   /** Whether the host memory is shared (a SharedArrayBuffer); default false. */
   sharedMemory?: boolean;
+  /** Bounds on functions, locals, nesting and body size (default DEFAULT_MODULE_LIMITS). */
+  moduleLimits?: Partial<ModuleLimits>;
 }
 
 const WX_BATCH: FuncType = { params: ['i32'], results: ['i32'] };
@@ -29,18 +32,23 @@ export function validateModule(bytes: Uint8Array, limits: ValidateLimits): WasmI
   if (bytes.length > max) {
     throw new WasmxdpError('E_MODULE_TOO_LARGE', `the module is ${bytes.length} bytes, over the limit of ${max} bytes; shrink it (asc -O3 --shrinkLevel 2) or raise maxModuleBytes`);
   }
+  // The module's shape is bounded first, on our own linear parse: V8's
+  // validator and binaryen both take long on a module built to be expensive.
+  let info: WasmInfo | null = null;
+  let readError: WasmReadError | null = null;
+  try {
+    info = readWasm(bytes);
+  } catch (e) {
+    if (!(e instanceof WasmReadError)) throw e;
+    readError = e;
+  }
+  if (info) checkModuleLimits(info, limits.moduleLimits);
   if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
     let why = 'WebAssembly.validate refused it';
     try { new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>); } catch (e) { why = (e as Error).message; }
     throw new WasmxdpError('E_INVALID_WASM', `not a valid WebAssembly module: ${why}`);
   }
-  let info: WasmInfo;
-  try {
-    info = readWasm(bytes);
-  } catch (e) {
-    if (e instanceof WasmReadError) throw new WasmxdpError('E_INVALID_WASM', `the module uses a construct wasmxdp does not accept: ${e.message}`);
-    throw e;
-  }
+  if (readError || !info) throw new WasmxdpError('E_INVALID_WASM', `the module uses a construct wasmxdp does not accept: ${readError?.message}`);
   checkImports(info, limits);
   checkExports(info);
   checkData(info, limits.memoryPages);
@@ -52,6 +60,11 @@ function checkImports(info: WasmInfo, limits: ValidateLimits): void {
   for (const im of info.imports) {
     const what = `${im.module}.${im.name}`;
     const d = im.desc;
+    if (d.kind === 'table') {
+      // A table filled by someone else could hold functions the meter never
+      // instrumented: calls through it would run uncharged.
+      throw refuse(`import ${what} is a table; a handler may not import tables (functions in them would run outside the CPU budget); define the table in the module`);
+    }
     if (im.module === 'env' && im.name === 'memory') {
       if (d.kind !== 'memory') throw refuse(`${what} must be a memory import, it is a ${d.kind}`);
       checkMemoryLimits(d.limits, limits);

@@ -1,6 +1,7 @@
 // A small reader for the parts of a wasm binary that deploy-time validation
 // needs: types, imports, functions, memories, globals, exports, start and data
-// segments. It runs after WebAssembly.validate, so it can assume a well-formed
+// segments, and the shape of the code (body sizes, locals, block nesting) that
+// the module limits bound before binaryen sees the module. It runs after WebAssembly.validate, so it can assume a well-formed
 // module and only has to describe it; it still bounds-checks every read, and a
 // construct it does not model (GC type groups, memory64) makes it throw
 // WasmReadError for the validator to turn into a refusal.
@@ -30,6 +31,17 @@ export type DataSegment =
   | { mode: 'passive'; size: number }
   | { mode: 'active'; memory: number; offset: ConstExpr; size: number };
 
+/** The largest of each code measure and the function (index among defined functions) that has it. */
+export interface CodeShape {
+  /** Function bodies in the code section. */
+  bodies: number;
+  maxBodyBytes: number; maxBodyAt: number;
+  maxLocals: number; maxLocalsAt: number;
+  totalLocals: number;
+  /** Deepest nesting of block/loop/if/try in one body (the body itself not counted). */
+  maxDepth: number; maxDepthAt: number;
+}
+
 export interface WasmInfo {
   types: FuncType[];
   imports: Import[];
@@ -40,6 +52,7 @@ export interface WasmInfo {
   exports: Export[];
   start: number | null;
   data: DataSegment[];
+  code: CodeShape;
 }
 
 export class WasmReadError extends Error {}
@@ -155,7 +168,10 @@ export function readWasm(bytes: Uint8Array): WasmInfo {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new WasmReadError('not a wasm binary (no \\0asm magic)');
   }
-  const info: WasmInfo = { types: [], imports: [], functions: [], memories: [], globals: [], exports: [], start: null, data: [] };
+  const info: WasmInfo = {
+    types: [], imports: [], functions: [], memories: [], globals: [], exports: [], start: null, data: [],
+    code: { bodies: 0, maxBodyBytes: 0, maxBodyAt: -1, maxLocals: 0, maxLocalsAt: -1, totalLocals: 0, maxDepth: 0, maxDepthAt: -1 },
+  };
   const top = new Reader(bytes, 8, bytes.length);
   while (top.pos < bytes.length) {
     const id = top.byte();
@@ -171,8 +187,9 @@ export function readWasm(bytes: Uint8Array): WasmInfo {
       case 6: for (let n = r.u32(); n > 0; n--) { const type = r.valtype(); const mutable = r.byte() === 1; info.globals.push({ type, mutable, init: r.constExpr() }); } break;
       case 7: readExports(r, info); break;
       case 8: info.start = r.u32(); break;
+      case 10: readCode(r, info.code); break;
       case 11: readData(r, info); break;
-      default: break; // custom, table, element, code, datacount, tag: nothing to check here
+      default: break; // custom, table, element, datacount, tag: nothing to check here
     }
   }
   return info;
@@ -234,4 +251,111 @@ function readData(r: Reader, info: WasmInfo): void {
     r.skip(size);
     info.data.push({ mode: 'active', memory, offset, size });
   }
+}
+
+function readCode(r: Reader, shape: CodeShape): void {
+  const n = r.u32();
+  shape.bodies = n;
+  for (let i = 0; i < n; i++) {
+    const size = r.u32();
+    const start = r.pos;
+    r.skip(size);
+    if (size > shape.maxBodyBytes) { shape.maxBodyBytes = size; shape.maxBodyAt = i; }
+    const body = new Reader(r.b, start, start + size);
+    let locals = 0;
+    for (let k = body.u32(); k > 0; k--) { locals += body.u32(); body.valtype(); }
+    shape.totalLocals += locals;
+    if (locals > shape.maxLocals) { shape.maxLocals = locals; shape.maxLocalsAt = i; }
+    const depth = maxNesting(body);
+    if (depth > shape.maxDepth) { shape.maxDepth = depth; shape.maxDepthAt = i; }
+  }
+}
+
+/**
+ * Deepest block nesting of an expression, decoding just enough of every
+ * instruction to skip its immediates (the module passed WebAssembly.validate,
+ * so an opcode this does not know is a proposal wasmxdp does not run).
+ */
+function maxNesting(r: Reader): number {
+  let depth = 0;
+  let max = 0;
+  while (r.pos < r.end) {
+    const op = r.byte();
+    switch (op) {
+      case 0x02: case 0x03: case 0x04: case 0x06: // block loop if try
+        blockType(r);
+        if (++depth > max) max = depth;
+        break;
+      case 0x1f: { // try_table
+        blockType(r);
+        for (let c = r.u32(); c > 0; c--) { const kind = r.byte(); if (kind < 2) r.u32(); r.u32(); }
+        if (++depth > max) max = depth;
+        break;
+      }
+      case 0x0b: depth--; break; // end (the body's own end takes depth to -1)
+      case 0x00: case 0x01: case 0x05: case 0x0a: case 0x0f: case 0x19: case 0x1a: case 0x1b:
+      case 0xd1: case 0xd3: case 0xd4:
+        break;
+      case 0x07: case 0x08: case 0x09: case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x14: case 0x15:
+      case 0x18: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
+      case 0x3f: case 0x40: case 0xd2: case 0xd5: case 0xd6:
+        r.u32();
+        break;
+      case 0x0e: for (let k = r.u32(); k >= 0; k--) r.u32(); break; // br_table: labels + default
+      case 0x11: case 0x13: r.u32(); r.u32(); break; // call_indirect, return_call_indirect
+      case 0x1c: for (let k = r.u32(); k > 0; k--) r.valtype(); break; // select t*
+      case 0x41: r.sleb(32); break;
+      case 0x42: r.sleb(64); break;
+      case 0x43: r.skip(4); break;
+      case 0x44: r.skip(8); break;
+      case 0xd0: r.sleb(33); break; // ref.null heap type
+      case 0xfc: prefixFC(r); break;
+      case 0xfd: prefixSIMD(r); break;
+      case 0xfe: prefixAtomic(r); break;
+      default:
+        if (op >= 0x28 && op <= 0x3e) { memarg(r); break; }
+        if (op >= 0x45 && op <= 0xc4) break; // numeric, no immediates
+        throw new WasmReadError(`opcode 0x${op.toString(16)} at byte ${r.pos - 1} is not supported`);
+    }
+  }
+  return max;
+}
+
+function blockType(r: Reader): void {
+  const t = r.b[r.pos];
+  if (t === 0x40 || VALTYPES[t] !== undefined) { r.pos++; return; }
+  r.sleb(33); // a type index
+}
+
+function memarg(r: Reader): void {
+  const align = r.u32();
+  if (align & 0x40) r.u32(); // memory index (multi-memory)
+  r.u32();
+}
+
+function prefixFC(r: Reader): void {
+  const sub = r.u32();
+  if (sub <= 7) return; // saturating truncations
+  switch (sub) {
+    case 8: case 10: case 12: case 14: r.u32(); r.u32(); return; // memory.init/copy, table.init/copy
+    case 9: case 11: case 13: case 15: case 16: case 17: r.u32(); return;
+    default: throw new WasmReadError(`opcode 0xfc ${sub} is not supported`);
+  }
+}
+
+function prefixSIMD(r: Reader): void {
+  const sub = r.u32();
+  if (sub <= 11 || sub === 92 || sub === 93) { memarg(r); return; } // loads, stores, load_zero
+  if (sub === 12 || sub === 13) { r.skip(16); return; } // v128.const, i8x16.shuffle
+  if (sub >= 21 && sub <= 34) { r.byte(); return; } // extract/replace lane
+  if (sub >= 84 && sub <= 91) { memarg(r); r.byte(); return; } // load/store lane
+  if (sub <= 0x113) return; // arithmetic and relaxed SIMD: no immediates
+  throw new WasmReadError(`opcode 0xfd ${sub} is not supported`);
+}
+
+function prefixAtomic(r: Reader): void {
+  const sub = r.u32();
+  if (sub === 3) { r.byte(); return; } // atomic.fence
+  if (sub <= 0x4e) { memarg(r); return; }
+  throw new WasmReadError(`opcode 0xfe ${sub} is not supported`);
 }

@@ -48,7 +48,7 @@ export class ChainPortRuntime {
     pipeline.onFailure = (e) => log(`port ${config.name}: ERROR: ${e.message}`);
     const rt = new ChainPortRuntime(config, tenants, pipeline);
     try {
-      for (const s of [...chain.operator, ...chain.tenants.flatMap((t) => t.stages)]) rt.attachStage(s, log, policy);
+      for (const s of [...chain.operator, ...chain.tenants.flatMap((t) => t.stages)]) await rt.attachStage(s, log, policy);
     } catch (e) {
       await pipeline.stop();
       throw e;
@@ -56,7 +56,7 @@ export class ChainPortRuntime {
     return rt;
   }
 
-  private attachStage(s: ChainStageInit, log: (l: string) => void, policy: PortPolicy): void {
+  private async attachStage(s: ChainStageInit, log: (l: string) => void, policy: PortPolicy): Promise<void> {
     const pipeline = this.pipeline;
     const view: PipelineLike = {
       get queues() { return pipeline.queues; },
@@ -71,7 +71,7 @@ export class ChainPortRuntime {
       ? (p: { bytes: Uint8Array }, _l: unknown, maps: Parameters<typeof checkMapQuota>[2]) => { checkModuleQuota(tenant.name, tenant.quota, p.bytes.length); checkMapQuota(tenant.name, tenant.quota, maps); }
       : undefined;
     const stageLog = (l: string) => log(l.replace(/^port (\S+):/, `port $1 stage ${s.key}:`));
-    const rt = PortRuntime.attach({ ...this.config, owner: s.owner, program: s.config.program as PortConfig['program'], chain: [s.config] }, view, s.program, stageLog, admit, policy);
+    const rt = await PortRuntime.attach({ ...this.config, owner: s.owner, program: s.config.program as PortConfig['program'], chain: [s.config] }, view, s.program, stageLog, admit, policy);
     pipeline.stageListeners.set(s.key, {
       onHealth: (q: number, e: HealthEvent) => view.onHealth(q, e),
       onStats: (q: number, st: WorkerStats) => rt.observe(q, st),

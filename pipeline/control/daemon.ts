@@ -4,6 +4,7 @@
 // tenants fit later without changing the protocol.
 
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
+import { stopMetering } from '../../host/isolated-load.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import type { MapOpName } from '../live/control-messages.js';
 import type { PipelineConfig } from './config.js';
@@ -57,7 +58,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.ports.values(), ...this.chains.values()].map((p) => p.stop()));
+    // A module being metered must not hold up shutdown.
+    await Promise.all([stopMetering(), ...[...this.ports.values(), ...this.chains.values()].map((p) => p.stop())]);
     this.ports.clear();
     this.chains.clear();
   }

@@ -8,7 +8,8 @@
 
 import crypto from 'node:crypto';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
-import { loadModule, LoadedModule } from '../../host/load.js';
+import { loadModuleIsolated } from '../../host/isolated-load.js';
+import type { LoadedModule } from '../../host/load.js';
 import type {
   ControlFigures, HealthEvent, MapOpRequest, MapShapeSpec, SwapRecord, SwapRequest, VersionFigures,
 } from '../live/control-messages.js';
@@ -82,15 +83,17 @@ export class PortRuntime {
     return { heapPages: p.heapPages, fuelPerPacket: p.fuelPerPacket, failVerdict: p.failVerdict, metering: p.metering };
   }
 
-  private load(program: ProgramBytes): { loaded: LoadedModule; maps: MapShapeSpec[] } {
+  // Validation and metering run in a worker under a time and memory budget
+  // (host/isolated-load.ts): the daemon's thread keeps answering meanwhile.
+  private async load(program: ProgramBytes, version: number): Promise<{ loaded: LoadedModule; maps: MapShapeSpec[] }> {
     const p = this.config.program;
     try {
-      const loaded = loadModule(program.bytes, { heapPages: p.heapPages, metering: p.metering });
+      const loaded = await loadModuleIsolated(program.bytes, { heapPages: p.heapPages, metering: p.metering });
       const maps = probeMaps(loaded, program.name);
       this.admit(program, loaded, maps);
       return { loaded, maps };
     } catch (e) {
-      if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `${program.name}: refused: ${e.message}`);
+      if (isWasmxdpError(e)) throw new WasmxdpError(e.code, `${program.name} v${version}: refused: ${e.message}`);
       throw e;
     }
   }
@@ -103,7 +106,7 @@ export class PortRuntime {
     }, (queue, s) => { rt?.latest.set(queue, s); });
     rt = new PortRuntime(config, pipeline, log, policy);
     try {
-      const { loaded, maps } = rt.load(program);
+      const { loaded, maps } = await rt.load(program, 1);
       rt.add(program, loaded, maps, [], [], 'unchecked');
     } catch (e) {
       await pipeline.stop();
@@ -113,9 +116,9 @@ export class PortRuntime {
   }
 
   /** A runtime over one stage of a chain port, whose workers already run `program` as version 1. */
-  static attach(config: PortConfig, pipeline: PipelineLike, program: ProgramBytes, log: (l: string) => void, admit?: Admit, policy: PortPolicy = DEFAULT_PORT_POLICY): PortRuntime {
+  static async attach(config: PortConfig, pipeline: PipelineLike, program: ProgramBytes, log: (l: string) => void, admit?: Admit, policy: PortPolicy = DEFAULT_PORT_POLICY): Promise<PortRuntime> {
     const rt = new PortRuntime(config, pipeline, log, policy, admit);
-    const { loaded, maps } = rt.load(program);
+    const { loaded, maps } = await rt.load(program, 1);
     rt.add(program, loaded, maps, [], [], 'unchecked');
     return rt;
   }
@@ -199,9 +202,9 @@ export class PortRuntime {
     const t0 = Date.now();
     return this.changeAlone(`deploy of ${program.name}`, async () => {
       this.checkDeadline('deploy', program.name, t0, deadlineMs);
-      const { loaded, maps } = this.load(program);
-      this.checkDeadline('deploy', program.name, t0, deadlineMs);
       const version = this.nextVersion;
+      const { loaded, maps } = await this.load(program, version);
+      this.checkDeadline('deploy', program.name, t0, deadlineMs);
       // Maps of the versions still reachable by rollback once this one is added; --reset-maps keeps only the new version's.
       const olderKept = this.policy.historyDepth > 1 ? this.chain.slice(-(this.policy.historyDepth - 1)) : [];
       const keepMaps = resetMaps ? [] : this.keptMaps(olderKept);

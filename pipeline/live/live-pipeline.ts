@@ -157,7 +157,8 @@ export class LivePipeline {
           handle.latest = m;
           this.onStats(queue, m);
           for (const [key, l] of this.stageListeners) { const s = stageStats(m, key); if (s) l.onStats(queue, s); }
-        } else if (m.type === 'reply') this.requests.settle(m);
+        } else if (m.type === 'log') process.stderr.write(`${m.line}\n`);
+        else if (m.type === 'reply') this.requests.settle(m);
         else if (m.type === 'health') {
           if (m.stage !== undefined) this.stageListeners.get(m.stage)?.onHealth(queue, m);
           else this.onHealth(queue, m);

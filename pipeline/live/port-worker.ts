@@ -20,7 +20,10 @@ function main(init: WorkerInit): void {
   let set: XskPortSet | null = null;
   try {
     const sandbox = createSandbox({ name: init.programName, bytes: init.programBytes }, {
-      ...init.programOptions, frameSize: init.frameSize, portCount: init.ports.length,
+      ...init.programOptions, frameSize: init.frameSize, portCount: init.ports.length, version: 1, // the first program is version 1
+      // Not this thread's process.stderr: its writes wait for an event loop turn
+      // the burst loop never gives, so guest lines came out only at exit.
+      log: (line) => post({ type: 'log', line }),
     });
     set = XskPortSet.open({ memory: sandbox.memory, frameSize: init.frameSize });
     for (const p of init.ports) set.addPort({ ifname: p.ifname, queue: p.queue, mode: p.mode, force: p.force, rxSize: RX_RING });

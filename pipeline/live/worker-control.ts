@@ -136,7 +136,7 @@ export class WorkerControl {
     this.resetMaps(region, conflicts);
     const t1 = performance.now();
     try {
-      this.sandbox.redeploy(req.module);
+      this.sandbox.redeploy(req.module, { name: req.name, version: req.version });
     } catch (e) {
       // The old instance still runs, with the addresses it declared: give it its region back byte for byte.
       if (saved) region.restore(saved);
@@ -144,7 +144,7 @@ export class WorkerControl {
       const full = !req.resetMaps && /(region|directory) (or directory )?is full|no room in the maps region/.test(msg)
         ? '; the maps of the versions kept for rollback take room too: deploy with --reset-maps to release them (or lower historyDepth)'
         : '';
-      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} did not start, ${previous.name} (v${previous.version}) keeps running: ${msg}${full}`);
+      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} v${req.version} did not start, ${previous.name} v${previous.version} keeps running: ${msg}${full}`);
     }
     const t2 = performance.now();
     this.closeVersion();
@@ -198,7 +198,7 @@ export class WorkerControl {
     try {
       this.resetMaps(region, p.previous.maps.filter((m) => differs(region, m)));
       const t1 = performance.now();
-      this.sandbox.redeploy(p.previous.module);
+      this.sandbox.redeploy(p.previous.module, { name: p.previous.name, version: p.previous.version });
       const t2 = performance.now();
       this.closeVersion();
       this.current = p.previous;

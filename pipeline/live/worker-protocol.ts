@@ -76,6 +76,8 @@ export interface WorkerStats {
 export type WorkerMessage =
   | { type: 'ready'; ports: { ifname: string; queue: number; mode: XdpMode }[] }
   | { type: 'error'; code: string; message: string }
+  /** A guest log line (already escaped and rate-limited by the sandbox). */
+  | { type: 'log'; line: string }
   | WorkerStats
   | ControlReply
   | HealthEvent;

@@ -602,3 +602,15 @@ export function l4ChecksumOk(f: Uint8Array): boolean {
   const init = p.proto === IPPROTO_ICMP ? 0 : pseudoHeaderSum(p.ipSrc!, pseudoDst(f, p), p.proto, seg.length);
   return onesSum(seg, 0, seg.length, init) === 0xffff;
 }
+
+/**
+ * A 64-byte raw frame from `src` to `dst` (MACs) with a local-experimental
+ * EtherType (0x88b5): nothing but the program under test looks at it.
+ */
+export function experimentalFrame(dst: string, src: string): Uint8Array {
+  const f = new Uint8Array(64);
+  f.set(mac(dst), 0);
+  f.set(mac(src), 6);
+  f[12] = 0x88; f[13] = 0xb5;
+  return f;
+}

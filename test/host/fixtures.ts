@@ -5,6 +5,7 @@ import binaryen from 'binaryen';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MEMORY_BASE } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { compileHandlerCached } from '../../host/compile.js';
 import type { Sandbox } from '../../host/sandbox.js';
@@ -15,15 +16,42 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // Runs from dist/test/host; the corpus stays in the source tree.
 export const GUESTS = path.resolve(here, '../../../test/host/guests');
 
-/** Assembles WAT text to a wasm binary with binaryen (no validation, no optimisation). */
-export function watText(text: string): Uint8Array {
+const BASE_FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt;
+
+/** Assembles WAT text to a wasm binary with binaryen (no validation, no optimisation); `features` adds to MVP + bulk memory + sign-ext. */
+export function watText(text: string, features = 0): Uint8Array {
   const mod = binaryen.parseText(text);
   try {
-    mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt);
+    mod.setFeatures(BASE_FEATURES | features);
     return mod.emitBinary();
   } finally {
     mod.dispose();
   }
+}
+
+/** A guest that logs `text` (info) once per batch and answers DROP for every packet. */
+export function loggerGuest(text: string): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  const data = Array.from(bytes, (b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
+  return watText(`(module
+    (import "wx" "log" (func $log (param i32 i32 i32)))
+    (import "env" "memory" (memory 513))
+    (global (export "wx_abi_version") i32 (i32.const 1))
+    (data (i32.const ${MEMORY_BASE}) "${data}")
+    (func (export "wx_batch") (param $n i32) (result i32)
+      (local $i i32) (local $r i32) (local $d i32)
+      (call $log (i32.const 1) (i32.const ${MEMORY_BASE}) (i32.const ${bytes.length}))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $d (i32.add (i32.const 0x100) (i32.shl (local.get $i) (i32.const 4))))
+        (local.set $r (i32.add (i32.const 0x2000) (i32.shl (local.get $i) (i32.const 4))))
+        (i32.store offset=4 (local.get $r) (i32.load (local.get $d)))
+        (i32.store offset=8 (local.get $r) (i32.load offset=4 (local.get $d)))
+        (i32.store offset=12 (local.get $r) (i32.const 0))
+        (i32.store (local.get $r) (i32.const 1))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+      (local.get $n)))`);
 }
 
 /** test/host/guests/<name>.wat as a wasm binary. */

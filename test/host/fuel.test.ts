@@ -155,4 +155,60 @@ test('fuelPerPacket and startFuel are checked', () => {
   assert.is(memoryPages(16), loaded.heapPages + 513);
 });
 
+// Every way a module can reach a host function other than a direct call: an
+// element segment (call_indirect), ref.func stored with table.set, a funcref
+// global, an export of the import itself.
+const INDIRECT = watText(`(module
+  (import "wx" "log" (func $log (param i32 i32 i32)))
+  (type $log_t (func (param i32 i32 i32)))
+  (table $t 3 funcref)
+  (elem (i32.const 0) $log)
+  (global $g funcref (ref.func $log))
+  (export "log_export" (func $log))
+  (func $loop (param $slot i32) (param $n i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (call_indirect (type $log_t) (i32.const 0) (i32.const 0) (local.get $n) (local.get $slot))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next))))
+  (func (export "via_elem") (param $n i32) (call $loop (i32.const 0) (local.get $n)))
+  (func (export "via_ref_func") (param $n i32)
+    (table.set $t (i32.const 1) (ref.func $log))
+    (call $loop (i32.const 1) (local.get $n)))
+  (func (export "via_global") (param $n i32)
+    (table.set $t (i32.const 2) (global.get $g))
+    (call $loop (i32.const 2) (local.get $n))))`, binaryen.Features.ReferenceTypes);
+
+function indirect() {
+  const calls = { n: 0 };
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(meter(INDIRECT) as Uint8Array<ArrayBuffer>), { wx: { log: () => { calls.n++; } } }).exports as Record<string, any>;
+  const used = (name: string, n: number) => { ex.__wx_fuel.value = 1_000_000_000; ex[name](n); return 1_000_000_000 - ex.__wx_fuel.value; };
+  return { ex, calls, used };
+}
+
+for (const path of ['via_elem', 'via_ref_func', 'via_global']) {
+  test(`a host function called through a table (${path}) is charged HOST_CALL_COST per call`, () => {
+    const { calls, used } = indirect();
+    const per = (used(path, 20) - used(path, 10)) / 10;
+    assert.is(calls.n, 30, 'the host function is still called');
+    assert.ok(per >= HOST_CALL_COST && per < HOST_CALL_COST + 50, `an iteration calling the host through the table costs ${per}`);
+  });
+}
+
+test('an export of a host function import is the charging wrapper', () => {
+  const { ex, calls } = indirect();
+  ex.__wx_fuel.value = 1_000_000;
+  ex.log_export(0, 0, 0);
+  assert.is(calls.n, 1);
+  assert.is(ex.__wx_fuel.value, 1_000_000 - HOST_CALL_COST);
+});
+
+test('host calls through a table stop when the fuel runs out: at most fuel / HOST_CALL_COST of them', () => {
+  const { ex, calls } = indirect();
+  ex.__wx_fuel.value = 10 * HOST_CALL_COST + 500;
+  assert.throws(() => ex.via_elem(100_000), (e: Error) => e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message));
+  assert.ok(calls.n <= 10, `${calls.n} host calls on a budget of 10.5 calls`);
+  assert.ok((ex.__wx_fuel.value as number) < 0);
+});
+
 test.run();

@@ -170,4 +170,39 @@ test('a guest trapping on every packet is quarantined and then costs nothing', (
   assert.is(sb.stats.snapshot().traps, 21, 'quarantined: the guest is not called');
 });
 
+test('wx.map_declare put in a table and called 4000 times per packet through call_indirect: each packet runs out of fuel', () => {
+  const { lines, log } = logSink();
+  const sb = new Sandbox(loadModule(wat('table-host-call')), { log, quarantine: false, failVerdict: 'drop' });
+  const b = runBatch(sb, [tagged(1), tagged(2), tagged(3)]);
+  // 100 000 fuel per packet buys at most 100 host calls: no packet gets its
+  // 4000, none is answered, each trapping one is ABORTED, re-runs included.
+  assert.equal(actions(b), [Action.ABORTED, Action.ABORTED, Action.ABORTED]);
+  const s = sb.stats.snapshot();
+  assert.is(s.fuelExhaustions, 3);
+  assert.is(s.trapsByKind.fuel, 3);
+  assert.is(s.verdicts.pass, 0, 'no verdict the guest did not pay for');
+  assert.ok(lines.some((l) => /trap \(fuel\): fuel exhausted/.test(l)), lines.join(' | '));
+});
+
+test('the same flood on a budget that covers it is answered: the fuel, not the table, decides', () => {
+  const sb = new Sandbox(loadModule(wat('table-host-call')), { log: () => {}, quarantine: false, fuelPerPacket: 4_200_000 });
+  assert.equal(actions(runBatch(sb, [tagged(1)])), [Action.PASS]);
+  assert.is(sb.stats.snapshot().fuelExhaustions, 0);
+});
+
+test('a slow program that traps rarely is quarantined by the time its trapping calls take', () => {
+  const { lines, log } = logSink();
+  // 0xee spins until its (large) budget runs out: each call runs milliseconds,
+  // then traps. Batches are 2 s apart in batch time and hold one packet, so
+  // neither the trap count nor the trap ratio rule could ever trip.
+  const sb = new Sandbox(loadModule(wat('poison')), {
+    log, fuelPerPacket: 8_000_000, maxRerunsPerBatch: 0,
+    quarantine: { maxTraps: 1000, windowMs: 1000, minPackets: 1_000_000, maxTrapMs: 1 },
+  });
+  for (let i = 0; i < 20 && !sb.quarantined; i++) runBatch(sb, [tagged(0xee)], BigInt(i) * 2_000_000_000n);
+  assert.ok(sb.quarantined, sb.status());
+  assert.match(sb.status(), /^quarantined: guest calls that trapped ran \d+m?s within 1s, over maxTrapMs 1 \(last: fuel: fuel exhausted/);
+  assert.ok(lines.some((l) => /quarantined: guest calls that trapped/.test(l)));
+});
+
 test.run();

@@ -45,6 +45,39 @@ test('the ratio window restarts after windowMs', () => {
   assert.is(q.active, false);
 });
 
+test('guest calls that trapped taking more than maxTrapMs within the window quarantine', () => {
+  const q = new Quarantine({ maxTraps: 1000, windowMs: 1000, minPackets: 1_000_000 });
+  assert.is(q.maxTrapMs, 500, 'default: half the window');
+  q.packets(1, 0);
+  assert.is(q.trap('fuel', 'f', 300, 300), false);
+  q.packets(1, 300);
+  assert.is(q.trap('fuel', 'f', 600, 300), true);
+  assert.match(q.status(), /^quarantined: guest calls that trapped ran 600ms within 1s, over maxTrapMs 500 \(last: fuel: f\)$/);
+});
+
+test('one batch that ran for seconds and then trapped is caught at its end', () => {
+  const q = new Quarantine();
+  q.packets(64, 0);
+  assert.is(q.trap('unreachable', 'late', 7700, 7700), true);
+  assert.match(q.status(), /ran 8s within 1s/);
+});
+
+test('trap time spread over windows does not add up', () => {
+  const q = new Quarantine({ maxTrapMs: 100 });
+  for (let t = 0; t < 20; t++) {
+    q.packets(1000, t * 1000);
+    assert.is(q.trap('fuel', 'f', t * 1000 + 90, 90), false, `trap ${t}`);
+  }
+});
+
+test('a trap long after its batch started still counts in the ratio of that batch\'s window', () => {
+  const q = new Quarantine({ maxTraps: 1000, windowMs: 1000, maxTrapRatio: 0.5, minPackets: 2, maxTrapMs: 1e9 });
+  q.packets(2, 0);
+  assert.is(q.trap('abort', 'x', 1500, 1), false);
+  assert.is(q.trap('abort', 'y', 3000, 1), true);
+  assert.match(q.status(), /^quarantined: 2 traps in 2 packets \(100%\)/);
+});
+
 test('clear() lifts the quarantine and forgets the history', () => {
   const q = new Quarantine({ maxTraps: 0 });
   assert.is(q.trap('fuel', 'f', 5), true);
@@ -57,6 +90,7 @@ test('policy values are checked', () => {
   assert.throws(() => new Quarantine({ maxTraps: -1 }), /maxTraps/);
   assert.throws(() => new Quarantine({ windowMs: 0 }), /windowMs/);
   assert.throws(() => new Quarantine({ maxTrapRatio: 2 }), /maxTrapRatio/);
+  assert.throws(() => new Quarantine({ maxTrapMs: 0 }), /maxTrapMs/);
 });
 
 test('a quarantined sandbox answers with the fail verdict without calling the guest, until redeployed', () => {
@@ -64,7 +98,7 @@ test('a quarantined sandbox answers with the fail verdict without calling the gu
   const sb = new Sandbox(loadModule(wat('poison')), { log, failVerdict: 'pass', quarantine: { maxTraps: 2, windowMs: 1000 }, maxRerunsPerBatch: 0 });
   for (let t = 0; t < 3; t++) runBatch(sb, [tagged(0xdd)], BigInt(t) * 1_000_000n);
   assert.ok(sb.quarantined);
-  assert.match(sb.status(), /^quarantined: 3 traps in 2ms \(last: unreachable: RuntimeError: unreachable/);
+  assert.match(sb.status(), /^quarantined: 3 traps in \d+ms \(last: unreachable: RuntimeError: unreachable/);
   assert.ok(lines.some((l) => l.includes('quarantined: 3 traps')), 'the operator is told');
   const before = sb.stats.snapshot();
   // 0xdd would trap if the guest were called; quarantined, nothing runs.

@@ -4,7 +4,7 @@ import { Action, COUNTERS_OFFSET, H_PORT_COUNT, MEMORY_BASE, PAGE_SIZE, memoryPa
 import { Batch } from '../../host/batch.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { loadModule } from '../../host/load.js';
-import { Sandbox, SandboxOptions } from '../../host/sandbox.js';
+import { MAP_DECLARE_AFTER_START, Sandbox, SandboxOptions } from '../../host/sandbox.js';
 import { actions, runBatch, tagged, wat, watText } from './fixtures.js';
 
 const test = suite('host/sandbox');
@@ -130,6 +130,25 @@ test('the wx host functions are provided: a guest declaring a map at start-up in
     (func (export "wx_batch") (param i32) (result i32) (local.get 0)))`);
   const sb = new Sandbox(loadModule(bytes), quiet);
   assert.is(sb.stats.snapshot().instantiations, 1);
+});
+
+test('wx.map_declare works while the module starts and fails with -EPERM (-1) afterwards', () => {
+  const bytes = watText(`(module
+    (import "wx" "map_declare" (func $declare (param i32 i32 i32 i32 i32 i32) (result i32)))
+    (import "env" "memory" (memory 513))
+    (global (export "wx_abi_version") i32 (i32.const 1))
+    (data (i32.const ${MEMORY_BASE}) "flows")
+    (func $declare_flows (result i32) (call $declare (i32.const ${MEMORY_BASE}) (i32.const 5) (i32.const 1) (i32.const 4) (i32.const 8) (i32.const 64)))
+    (func $start (i64.store (i32.const ${COUNTERS_OFFSET}) (i64.extend_i32_s (call $declare_flows))))
+    (start $start)
+    (func (export "wx_batch") (param i32) (result i32)
+      (i64.store (i32.const ${COUNTERS_OFFSET + 8}) (i64.extend_i32_s (call $declare_flows)))
+      (local.get 0)))`);
+  const sb = new Sandbox(loadModule(bytes), quiet);
+  assert.ok(sb.counter(0) > 0 && sb.counter(0) < MEMORY_BASE, `at start-up the descriptor address: ${sb.counter(0)}`);
+  runBatch(sb, [tagged(1)]);
+  assert.is(sb.counter(1), 2 ** 53 - 1, 'after start-up: -1 (read as a u64, capped)');
+  assert.is(new DataView(sb.memory.buffer).getInt32(COUNTERS_OFFSET + 8, true), MAP_DECLARE_AFTER_START);
 });
 
 test('guest counters are read as untrusted numbers', () => {

@@ -1,6 +1,8 @@
+import binaryen from 'binaryen';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WasmReadError, readWasm } from '../../host/wasm-reader.js';
+import { shapedModule } from '../helpers/wasm-builder.js';
 import { watText } from './fixtures.js';
 
 const test = suite('host/wasm-reader');
@@ -60,6 +62,36 @@ test('sections that overrun, overlong LEBs and GC types are WasmReadErrors', () 
   assert.throws(() => readWasm(Uint8Array.from([...HEADER, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])), readError);
   assert.throws(() => readWasm(raw([1, 1, 0x4e, 0x00])), /GC type groups/);
   assert.throws(() => readWasm(Uint8Array.of(1, 2, 3)), /no \\0asm magic/);
+});
+
+test('measures the code: bodies, the biggest body, locals per function and in total, block nesting', () => {
+  const c = readWasm(shapedModule({ functions: 3, locals: 7, depth: 5, bodyPadding: 100 })).code;
+  assert.is(c.bodies, 4, 'wx_batch and 3 others');
+  assert.is(c.maxLocals, 7);
+  assert.is(c.maxLocalsAt, 1);
+  assert.is(c.totalLocals, 3 + 3 * 7, 'wx_batch has 3');
+  assert.is(c.maxDepth, 5);
+  assert.is(c.maxDepthAt, 1);
+  assert.is(c.maxBodyBytes, 3 + 3 * 5 + 100 + 1);
+  assert.is(readWasm(watText('(module (func (local i32 i64) (local f32)))')).code.totalLocals, 3);
+});
+
+test('decodes the immediates of SIMD, bulk memory, reference and tail-call instructions without losing the nesting', () => {
+  const bin = watText(`(module
+    (memory 1) (table 2 funcref) (type $t (func))
+    (func $f (param i32)
+      (block (block
+        (drop (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 (v128.const i64x2 11 12) (v128.load offset=3 (i32.const 0))))
+        (drop (i32x4.extract_lane 2 (v128.const i32x4 11 11 11 11)))
+        (v128.store64_lane 1 (i32.const 0) (v128.const i64x2 2 3))
+        (memory.copy (i32.const 0) (i32.const 11) (i32.const 2))
+        (memory.fill (i32.const 0) (i32.const 11) (i32.const 2))
+        (drop (ref.is_null (ref.null func)))
+        (drop (table.size))
+        (br_table 0 1 0 (local.get 0))))
+      (return_call_indirect (type $t) (i32.const 11))))`,
+    binaryen.Features.SIMD128 | binaryen.Features.ReferenceTypes | binaryen.Features.TailCall);
+  assert.is(readWasm(bin).code.maxDepth, 2);
 });
 
 test.run();

@@ -26,7 +26,8 @@ test.before(async () => {
   countModule = await guestModule(guest('count.ts'));
 });
 
-const quiet = { log: () => {} };
+// The ops guest declares maps step by step, after start-up.
+const quiet = { log: () => {}, mapDeclare: 'always' as const };
 const u32 = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
 const u64 = (n: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, n, true); return b; };
 const readU64 = (b: Uint8Array, at = 0) => new DataView(b.buffer, b.byteOffset).getBigUint64(at, true);
