@@ -168,7 +168,7 @@ export class ControlServer {
       const allowed = [`root`, `uid ${myUid}`, ...(this.opts.allowUids ?? []).map((u) => `uid ${u}`)].join(', ');
       this.refused.peer++;
       this.log(`control: refused a client running as uid ${peer.uid} (pid ${peer.pid}) on ${this.opts.path}: only ${allowed} may use this socket`);
-      this.refuse(sock, new WasmxdpError('E_PERMISSION', `uid ${peer.uid} may not use ${this.opts.path}: only ${allowed} may`));
+      this.refuse(sock, new WasmxdpError('E_PERMISSION', `uid ${peer.uid} may not use this daemon's socket ${this.opts.path}: only ${allowed} may`));
       return;
     }
     if (this.conns.size >= this.limits.maxConnections && !this.evictOne()) {

@@ -20,14 +20,19 @@ export const CHANGE_HELP = `  --timeout <s>        abandon it if the swap cannot
                        within ${SWAP_GRACE_MS / 1000} s and the answer printed is what happened`;
 
 /** A deploy or rollback with the --timeout deadline (see requestChange). */
+/** The request's args with --stage, when given. */
+function withStage(p: Parsed, args: Record<string, unknown>): Record<string, unknown> {
+  const stage = str(p, 'stage');
+  return stage === undefined ? args : { ...args, stage };
+}
+
 export function askChange(p: Parsed, cmd: 'deploy' | 'rollback', args: Record<string, unknown>): Promise<unknown> {
   const s = num(p, 'timeout', 0.1, 3600);
-  return requestChange(socketPath(str(p, 'socket')), cmd, args, s === undefined ? undefined : Math.round(s * 1000));
+  return requestChange(socketPath(str(p, 'socket')), cmd, withStage(p, args), s === undefined ? undefined : Math.round(s * 1000));
 }
 
 export function ask(p: Parsed, cmd: CommandName, args: Record<string, unknown> = {}): Promise<unknown> {
-  const stage = str(p, 'stage');
-  return requestOnce(socketPath(str(p, 'socket')), cmd, stage === undefined ? args : { ...args, stage });
+  return requestOnce(socketPath(str(p, 'socket')), cmd, withStage(p, args));
 }
 
 /** Prints `result` as JSON with --json, else as `text(result)`. */

@@ -48,8 +48,8 @@ test('a socket directory others may write is refused, naming it', async () => {
   fs.chmodSync(dir, 0o777);
   const e = await listenTenantSockets([tenant(1, 'acme', dir)], async () => null, {}).then(() => null, (x: Error & { code: string }) => x);
   assert.ok(e);
-  assert.is(e!.code, 'E_CONFIG');
-  assert.match(e!.message, /is writable by group or others \(mode 0777\): anyone could replace the socket/);
+  assert.is(e!.code, 'E_PERMISSION');
+  assert.ok(e!.message.includes(`refusing to create the control socket in ${dir}: the directory is writable by every user (mode 777)`), e!.message);
   assert.not.ok(fs.existsSync(path.join(dir, 'acme.sock')));
 });
 
