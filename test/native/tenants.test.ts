@@ -5,34 +5,17 @@
 import * as assert from 'uvu/assert';
 import { memoryPages } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
-import { XskPortSet, type BatchArrays, type TenantSelector } from '../../native/index.js';
+import { XskPortSet, type TenantSelector } from '../../native/index.js';
 import { liveSuite } from '../helpers/live.js';
+import { withTenantRig, type TenantRig } from '../helpers/tenant-rig.js';
 import { NetLab, type Veth } from '../helpers/netns.js';
 import { pump, sendFrames } from '../helpers/traffic.js';
 import { eth, ipv4, ipv6, tcp, udp, type VlanTag } from '../helpers/packets.js';
 
 const test = await liveSuite('native/tenants');
 
-interface Rig { lab: NetLab; v: Veth; set: XskPortSet; batch: Batch; tenant: Uint16Array; bytes: Uint8Array }
-
-async function withRig(mode: 'skb' | 'drv', fn: (r: Rig) => Promise<void>): Promise<void> {
-  const lab = new NetLab();
-  const pages = memoryPages(1);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const set = XskPortSet.open({ memory });
-  try {
-    const v = lab.addVeth({ peerNs: lab.addNetns() });
-    set.addPort({ ifname: v.name, mode, rxSize: 4096 });
-    const batch = new Batch();
-    const tenant = new Uint16Array(batch.addr.length).fill(0xffff);
-    set.bindBatch({ ...batch, tenant } as BatchArrays);
-    set.receive(0, 0);
-    await fn({ lab, v, set, batch, tenant, bytes: new Uint8Array(memory.buffer) });
-  } finally {
-    set.close();
-    lab.destroy();
-  }
-}
+type Rig = TenantRig;
+const withRig = withTenantRig;
 
 /** A frame carrying a marker "<tk:name>" so the receiver knows which one it got. */
 interface Probe { name: string; frame: Uint8Array; tenant: number }

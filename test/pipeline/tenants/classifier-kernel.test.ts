@@ -3,16 +3,13 @@
 // every frame of a varied set the same tenant in the kernel (id delivered
 // with the AF_XDP descriptor) as TenantClassifier gives the received bytes.
 import * as assert from 'uvu/assert';
-import { memoryPages } from '../../../host/abi.js';
-import { Batch } from '../../../host/batch.js';
-import { XskPortSet, type BatchArrays } from '../../../native/index.js';
 import { kernelSelectors } from '../../../pipeline/chain/chain-worker.js';
 import { validateConfig } from '../../../pipeline/control/config.js';
 import { TenantClassifier } from '../../../pipeline/tenants/classifier.js';
 import { ROOT } from '../../helpers/cli.js';
 import { guest } from '../../helpers/chain.js';
 import { liveSuite } from '../../helpers/live.js';
-import { NetLab } from '../../helpers/netns.js';
+import { withTenantRig } from '../../helpers/tenant-rig.js';
 import { eth, ipv4, ipv6, tcp, udp, icmpEcho } from '../../helpers/packets.js';
 import { pump, sendFrames } from '../../helpers/traffic.js';
 
@@ -29,20 +26,9 @@ const config = validateConfig({
   ],
 }, ROOT);
 
-test('every frame gets the same tenant from the kernel and from TenantClassifier', async () => {
-  const lab = new NetLab();
-  const pages = memoryPages(1);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const set = XskPortSet.open({ memory });
-  try {
-    const v = lab.addVeth({ peerNs: lab.addNetns() });
-    set.addPort({ ifname: v.name, mode: 'skb', rxSize: 4096 });
+test('every frame gets the same tenant from the kernel and from TenantClassifier', () => withTenantRig('skb', async ({ lab, v, set, batch, tenant, bytes }) => {
     const chain = { port: 'edge', operator: [], tenants: config.tenants.map((t) => ({ config: t, stages: [] })), dedicated: {} };
     set.setTenantSelectors(0, kernelSelectors(chain));
-    const batch = new Batch();
-    const tenant = new Uint16Array(batch.addr.length).fill(0xffff);
-    set.bindBatch({ ...batch, tenant } as BatchArrays);
-    set.receive(0, 0);
     const e = (o: { vlan?: number[] }, l3: Parameters<typeof eth>[1]) => eth({ src: v.peerMac, dst: v.mac, vlan: o.vlan }, l3);
     const frames = [
       e({}, ipv4({ dst: '198.51.100.9' }, udp({ dport: 1 }, 'x'))),
@@ -64,7 +50,6 @@ test('every frame gets the same tenant from the kernel and from TenantClassifier
     const expected = frames.map((f) => ts.classify(f, 0, f.length));
     assert.ok(new Set(expected).size >= 5, `the set covers every tenant and none: ${expected.join(',')}`);
     const got = new Map<string, number>();
-    const bytes = new Uint8Array(memory.buffer);
     const sent = sendFrames(lab, v.peerNs, v.peer, frames, frames.length);
     await pump(set, batch, {
       until: () => got.size >= frames.length, timeoutMs: 10_000,
@@ -75,10 +60,6 @@ test('every frame gets the same tenant from the kernel and from TenantClassifier
       const k = got.get(Buffer.from(f).toString('hex'));
       assert.is(k, expected[i], `frame ${i}: kernel tenant ${k}, TS classifier ${expected[i]}`);
     });
-  } finally {
-    set.close();
-    lab.destroy();
-  }
-});
+}));
 
 test.run();
