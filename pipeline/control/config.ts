@@ -11,6 +11,7 @@ import { MAX_FUEL } from '../../host/fuel.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
 import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
+import { MetricsConfig, parseMetricsConfig } from '../ops/metrics-config.js';
 
 export interface ProgramConfig {
   /** Absolute path of a .ts handler, an example directory or a .wasm. */
@@ -38,6 +39,8 @@ export interface PipelineConfig {
   readTimeoutMs: number;
   maxMessageBytes: number;
   ports: PortConfig[];
+  /** Prometheus endpoint (pipeline/ops/metrics-config.ts); off when absent. */
+  metrics?: MetricsConfig;
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
@@ -149,7 +152,7 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports', 'metrics']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -167,6 +170,7 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     readTimeoutMs: int(o, 'readTimeoutMs', '', 10, 600_000) ?? DEFAULT_READ_TIMEOUT_MS,
     maxMessageBytes: int(o, 'maxMessageBytes', '', 1024, 64 * 1024 * 1024) ?? DEFAULT_MAX_MESSAGE_BYTES,
     ports,
+    metrics: parseMetricsConfig(o.metrics),
   };
 }
 

@@ -10,6 +10,7 @@ import type { PipelineConfig } from './config.js';
 import type { Request } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import { PortRuntime } from './port-runtime.js';
+import type { PublishedPort } from '../ops/published.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
@@ -42,6 +43,11 @@ export class Daemon {
   async stop(): Promise<void> {
     await Promise.all([...this.ports.values()].map((p) => p.stop()));
     this.ports.clear();
+  }
+
+  /** Every port's last published figures, all tenants (metrics, top): see ops/published.ts. */
+  published(): PublishedPort[] {
+    return [...this.ports.values()].map((p) => p.published());
   }
 
   private port(req: Request): PortRuntime {

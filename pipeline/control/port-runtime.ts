@@ -16,6 +16,7 @@ import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import type { PortConfig } from './config.js';
 import { probeMaps } from './probe.js';
+import type { PublishedPort } from '../ops/published.js';
 
 export type VersionState = 'active' | 'previous' | 'rolled-back' | 'retired';
 
@@ -46,6 +47,7 @@ export class PortRuntime {
   private busy: Promise<unknown> = Promise.resolve();
   private readonly healthy = new Map<number, Set<number>>();
   private latest = new Map<number, WorkerStats>();
+  private receivedAt = new Map<number, number>();
 
   private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
@@ -75,7 +77,7 @@ export class PortRuntime {
     const pipeline = await LivePipeline.start(program, {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize,
       program: defined({ heapPages: config.program.heapPages, fuelPerPacket: config.program.fuelPerPacket, failVerdict: config.program.failVerdict, metering: config.program.metering }),
-    }, (queue, s) => { rt?.latest.set(queue, s); });
+    }, (queue, s) => { rt?.latest.set(queue, s); rt?.receivedAt.set(queue, Date.now()); });
     rt = new PortRuntime(config, pipeline, log);
     try {
       const { loaded, maps } = rt.load(program);
@@ -238,6 +240,14 @@ export class PortRuntime {
       lastRollback: control.map((c) => c?.lastRollback).find((x) => x) ?? [...this.deployed.values()].map((d) => d.record).filter((r) => r.health === 'failed').map((r) => r.note).pop() ?? null,
       versions: [...this.deployed.values()].map((d) => ({ ...d.record, owner: this.owner, maps: d.record.maps.map((m) => ({ ...m, owner: this.owner })) })),
       swapPauses: pauseSummary(control.flatMap((c) => c?.swaps ?? [])),
+    };
+  }
+
+  /** The figures the workers last published on their own (ops/published.ts): read without asking a worker. */
+  published(): PublishedPort {
+    return {
+      name: this.name, owner: this.owner, version: this.current?.version,
+      queues: this.pipeline.queues.map((q) => ({ queue: q, figures: this.latest.get(q) ?? null, receivedAt: this.receivedAt.get(q) ?? null, restarts: 0, down: null })),
     };
   }
 

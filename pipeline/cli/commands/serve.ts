@@ -8,6 +8,7 @@ import { Daemon } from '../../control/daemon.js';
 import { socketPath } from '../../control/protocol.js';
 import { ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
+import { startMetrics } from '../../ops/metrics-server.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
@@ -43,6 +44,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   });
   const daemon = await Daemon.start(config, log);
   let server: ControlServer | null = null;
+  const metrics = await startMetrics(config.metrics, daemon, log).catch(async (e) => { await daemon.stop(); throw e; });
   try {
     if (!stopping) {
       server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
@@ -51,6 +53,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
     await stopped;
   } finally {
     await server?.close();
+    await metrics?.close();
     await daemon.stop();
   }
   print('wasmxdp serve: detached, exiting');
