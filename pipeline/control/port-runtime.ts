@@ -51,6 +51,7 @@ export class PortRuntime {
 
   private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
+    pipeline.onWorkerLog = (queue, l) => this.log(`port ${this.name} queue ${queue}: ${l}`);
   }
 
   get name(): string { return this.config.name; }

@@ -38,6 +38,8 @@ export class LivePipeline {
   private onStats: (queue: number, s: WorkerStats) => void = () => {};
   private failure: WasmxdpError | null = null;
   private readonly requests = new WorkerRequests();
+  /** A worker's log lines (guest log, trap reports), posted as they happen; the daemon puts them in its log. */
+  onWorkerLog: (queue: number, line: string) => void = (_q, l) => { process.stderr.write(`${l}\n`); };
   /** Called when a worker's health check of a swapped-in version ends. */
   onHealth: (queue: number, e: HealthEvent) => void = () => {};
 
@@ -110,6 +112,7 @@ export class LivePipeline {
           this.onStats(queue, m);
         } else if (m.type === 'reply') this.requests.settle(m);
         else if (m.type === 'health') this.onHealth(queue, m);
+        else if (m.type === 'log') this.onWorkerLog(queue, m.line);
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);

@@ -25,7 +25,7 @@ function main(init: WorkerInit): void {
   let set: XskPortSet | null = null;
   try {
     const sandbox = createSandbox({ name: init.programName, bytes: init.programBytes }, {
-      ...init.programOptions, frameSize: init.frameSize, portCount: init.ports.length,
+      ...init.programOptions, frameSize: init.frameSize, portCount: init.ports.length, log: (line) => post({ type: 'log', line }),
     });
     set = XskPortSet.open({ memory: sandbox.memory, frameSize: init.frameSize });
     for (const p of init.ports) set.addPort({ ifname: p.ifname, queue: p.queue, mode: p.mode, force: p.force, rxSize: RX_RING });

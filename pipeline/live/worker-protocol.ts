@@ -58,4 +58,6 @@ export type WorkerMessage =
   | { type: 'error'; code: string; message: string }
   | WorkerStats
   | ControlReply
-  | HealthEvent;
+  | HealthEvent
+  /** A guest log line or trap report: posted, not written to the worker's stderr, which only flushes when the busy loop yields. */
+  | { type: 'log'; line: string };

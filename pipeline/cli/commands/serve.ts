@@ -9,6 +9,8 @@ import { socketPath } from '../../control/protocol.js';
 import { ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
 import { startMetrics } from '../../ops/metrics-server.js';
+import { serveLogger, LOG_OPTIONS, LOG_HELP } from '../../ops/serve-log.js';
+import { audited, watchQuarantines } from '../../ops/audit.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
@@ -22,18 +24,20 @@ Options:
   --config <file>      the pipeline config (JSON)
   --socket <path>      where to listen (default $WASMXDP_SOCKET, then the config's
                        "socket", then /run/wasmxdp.sock)
+${LOG_HELP}
   -h, --help           this help`;
 
-const OPTIONS = { config: { type: 'string' }, socket: { type: 'string' } } as const;
+const OPTIONS = { config: { type: 'string' }, socket: { type: 'string' }, ...LOG_OPTIONS } as const;
 
 export async function serveCommand(argv: string[], print: (s: string) => void): Promise<number> {
   const p = parseCommand('serve', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(SERVE_HELP); return 0; }
   const file = str(p, 'config');
   if (!file) throw new WasmxdpError('E_USAGE', `give --config <pipeline.json> (see 'wasmxdp serve --help')`);
+  const logger = serveLogger(p);
   const config = loadConfig(file);
   const path = socketPath(str(p, 'socket'), config.socket);
-  const log = (l: string) => process.stderr.write(`wasmxdp serve: ${l}\n`);
+  const log = logger.line;
 
   // A signal during start still detaches whatever got attached.
   let stopping = false;
@@ -47,10 +51,12 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   const metrics = await startMetrics(config.metrics, daemon, log).catch(async (e) => { await daemon.stop(); throw e; });
   try {
     if (!stopping) {
-      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, (req) => daemon.handle(req));
+      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, audited((req) => daemon.handle(req), logger));
       print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
     }
+    const quarantines = watchQuarantines(daemon, logger);
     await stopped;
+    quarantines.stop();
   } finally {
     await server?.close();
     await metrics?.close();
