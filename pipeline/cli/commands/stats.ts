@@ -3,6 +3,7 @@
 
 import { parseCommand, str } from '../args.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
+import { topCommand } from './top.js';
 
 export const STATS_HELP = `Usage: wasmxdp stats [--port <name>] [--json] [--socket <path>]
 
@@ -12,6 +13,8 @@ empty), and each hot swap with the pause it caused on the data path.
 
 Options:
   --port <name>        only this port
+  --watch              refresh every second: the same view as 'wasmxdp top'
+                       (see 'wasmxdp top --help' for --interval and --count)
 ${CLIENT_HELP}`;
 
 const OPTIONS = { ...CLIENT_OPTIONS, port: { type: 'string' } } as const;
@@ -36,6 +39,7 @@ function formatStats(r: { ports: PortStats[] }): string {
 }
 
 export async function statsCommand(argv: string[], print: (s: string) => void): Promise<number> {
+  if (argv.includes('--watch')) return topCommand(argv.filter((a) => a !== '--watch'), print);
   const p = parseCommand('stats', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(STATS_HELP); return 0; }
   const port = str(p, 'port');
