@@ -17,6 +17,7 @@ import type { ProgramOptions } from '../program/create-sandbox.js';
 import type { PortConfig } from './config.js';
 import { probeMaps } from './probe.js';
 import type { PublishedPort } from '../ops/published.js';
+import { DEFAULT_SUPERVISION, Supervisor } from '../ops/supervisor.js';
 
 export type VersionState = 'active' | 'previous' | 'rolled-back' | 'retired';
 
@@ -48,10 +49,13 @@ export class PortRuntime {
   private readonly healthy = new Map<number, Set<number>>();
   private latest = new Map<number, WorkerStats>();
   private receivedAt = new Map<number, number>();
+  private readonly supervisor: Supervisor;
 
   private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
     pipeline.onWorkerLog = (queue, l) => this.log(`port ${this.name} queue ${queue}: ${l}`);
+    this.supervisor = new Supervisor(pipeline, log, (q) => this.reinstate(q), DEFAULT_SUPERVISION, `port ${config.name}`);
+    pipeline.onWorkerExit = (queue, why) => this.supervisor.workerExited(queue, why);
   }
 
   get name(): string { return this.config.name; }
@@ -212,6 +216,19 @@ export class PortRuntime {
     });
   }
 
+  /**
+   * A restarted worker starts with the config's program (v1) on a fresh
+   * memory: put the running version back on it. Map contents of that queue
+   * are lost with the dead worker's memory.
+   */
+  private reinstate(queue: number): Promise<void> {
+    return this.exclusive(async () => {
+      const cur = this.current ? this.deployed.get(this.current.version) : undefined;
+      if (!cur || cur.record.version === 1) return;
+      await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+    });
+  }
+
   /** Fresh figures from every worker. */
   async figures(): Promise<WorkerStats[]> {
     return await this.pipeline.request({ type: 'figures' }) as WorkerStats[];
@@ -241,6 +258,7 @@ export class PortRuntime {
       lastRollback: control.map((c) => c?.lastRollback).find((x) => x) ?? [...this.deployed.values()].map((d) => d.record).filter((r) => r.health === 'failed').map((r) => r.note).pop() ?? null,
       versions: [...this.deployed.values()].map((d) => ({ ...d.record, owner: this.owner, maps: d.record.maps.map((m) => ({ ...m, owner: this.owner })) })),
       swapPauses: pauseSummary(control.flatMap((c) => c?.swaps ?? [])),
+      supervision: this.supervisor.snapshot(this.pipeline.queues),
     };
   }
 
@@ -248,7 +266,9 @@ export class PortRuntime {
   published(): PublishedPort {
     return {
       name: this.name, owner: this.owner, version: this.current?.version,
-      queues: this.pipeline.queues.map((q) => ({ queue: q, figures: this.latest.get(q) ?? null, receivedAt: this.receivedAt.get(q) ?? null, restarts: 0, down: null })),
+      queues: this.supervisor.snapshot(this.pipeline.queues).map((s) => ({
+        queue: s.queue, figures: this.latest.get(s.queue) ?? null, receivedAt: this.receivedAt.get(s.queue) ?? null, restarts: s.restarts, down: s.down?.reason ?? null,
+      })),
     };
   }
 
@@ -262,6 +282,7 @@ export class PortRuntime {
   }
 
   async stop(): Promise<void> {
+    this.supervisor.stop();
     await this.pipeline.stop();
   }
 }

@@ -40,6 +40,9 @@ export class LivePipeline {
   private readonly requests = new WorkerRequests();
   /** A worker's log lines (guest log, trap reports), posted as they happen; the daemon puts them in its log. */
   onWorkerLog: (queue: number, line: string) => void = (_q, l) => { process.stderr.write(`${l}\n`); };
+  /** Called when a worker that was running exits (not on stop()): the supervisor (ops/supervisor.ts) restarts it. */
+  onWorkerExit: (queue: number, why: string) => void = () => {};
+  private stopping = false;
   /** Called when a worker's health check of a swapped-in version ends. */
   onHealth: (queue: number, e: HealthEvent) => void = () => {};
 
@@ -82,7 +85,22 @@ export class LivePipeline {
   /** Set when a worker failed after start. */
   get error(): WasmxdpError | null { return this.failure; }
 
-  private spawn(queue: number): Promise<void> {
+  /** Starts a new worker for a queue whose worker exited; resolves once it is attached and receiving. */
+  async restart(queue: number): Promise<void> {
+    const old = this.handles.find((h) => h.queue === queue);
+    if (!old) throw new WasmxdpError('E_NOT_FOUND', `no worker for queue ${queue}`);
+    await old.exited;
+    if (this.stopping) throw new WasmxdpError('E_SOCKET', 'the port is stopping');
+    await this.spawn(queue, old);
+    this.failure = null;
+  }
+
+  /** Ends a queue's worker at once (a stuck worker, fault tests); onWorkerExit follows. */
+  async terminateWorker(queue: number): Promise<void> {
+    await this.handles.find((h) => h.queue === queue)?.worker.terminate();
+  }
+
+  private spawn(queue: number, replacing?: WorkerHandle): Promise<void> {
     const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
     const ports: LivePortSpec[] = this.opts.ifaces.map((ifname) => ({ ifname, queue, mode: this.opts.mode, force: this.opts.force }));
     const init: WorkerInit = {
@@ -99,14 +117,15 @@ export class LivePipeline {
     const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: init, transferList: [channel.port2] });
     let exitResolve!: () => void;
     const handle: WorkerHandle = { worker, control: new Int32Array(control), requests: channel.port1, queue, latest: null, exited: new Promise((r) => { exitResolve = r; }) };
-    this.handles.push(handle);
+    if (replacing) this.handles[this.handles.indexOf(replacing)] = handle; else this.handles.push(handle);
     return new Promise((resolve, reject) => {
       let ready = false;
+      let died: string | null = null;
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') { ready = true; resolve(); }
         else if (m.type === 'error') {
           const err = new WasmxdpError(m.code as ErrorCode, m.message);
-          if (!ready) reject(err); else this.failure ??= err;
+          if (!ready) reject(err); else { this.failure ??= err; died = err.message; }
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
@@ -116,12 +135,13 @@ export class LivePipeline {
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);
-        if (!ready) reject(err); else this.failure ??= err;
+        if (!ready) reject(err); else { this.failure ??= err; died = err.message; }
       });
-      worker.on('exit', () => {
+      worker.on('exit', (code) => {
         this.requests.failQueue(queue, 'exited');
         channel.port1.close();
         exitResolve();
+        if (ready && !this.stopping) this.onWorkerExit(queue, died ?? `queue ${queue} worker exited (code ${code})`);
         if (!ready) reject(this.failure ?? new WasmxdpError('E_SOCKET', `queue ${queue} worker exited before it was ready`));
       });
     });
@@ -129,6 +149,7 @@ export class LivePipeline {
 
   /** Asks every worker to stop, waits for their final figures and detach. */
   async stop(): Promise<(WorkerStats | null)[]> {
+    this.stopping = true;
     for (const h of this.handles) Atomics.store(h.control, CTRL_STOP, 1);
     await Promise.all(this.handles.map((h) => Promise.race([
       h.exited,

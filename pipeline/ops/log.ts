@@ -53,7 +53,7 @@ export class Logger {
 export function levelOf(line: string): LogLevel {
   const guest = /\[[^\]]+\] (debug|info|warn|error): /.exec(line);
   if (guest) return guest[1] as LogLevel;
-  if (/\] quarantined: |: rolled back to v\d+: |could not be restored|failed: /.test(line)) return 'error';
+  if (/\] quarantined: |: rolled back to v\d+: |could not be restored|failed: |: worker died |: DOWN: /.test(line)) return 'error';
   if (/\] trap \(|log line\(s\) suppressed|unexpected error/.test(line)) return 'warn';
   return 'info';
 }

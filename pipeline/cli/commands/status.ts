@@ -3,6 +3,8 @@
 
 import { parseCommand } from '../args.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
+import { supervisionLines } from '../../ops/supervision-text.js';
+import type { QueueSupervision } from '../../ops/supervisor.js';
 
 export const STATUS_HELP = `Usage: wasmxdp status [--json] [--socket <path>]
 
@@ -19,6 +21,7 @@ interface PortStatus {
   quarantined: boolean; programStatus: string[]; lastRollback: string | null;
   versions: { version: number; name: string; state: string; health: string; deployedAt: string; note: string | null; resetMaps: string[] }[];
   swapPauses: { swaps: number; pauseUs: { median: number | null; max: number | null }; instantiateUs: { median: number | null; max: number | null } };
+  supervision?: QueueSupervision[];
 }
 
 export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[] }): string {
@@ -27,6 +30,7 @@ export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStat
     lines.push('', `port ${p.name} (owner ${p.owner}): ${p.ifaces.join(', ')} queues ${p.queues.join(', ')}, ${p.mode} mode${p.error ? `  ERROR: ${p.error}` : ''}`);
     if (p.program) lines.push(`  running v${p.program.version} ${p.program.name}, health ${p.program.health}${p.quarantined ? `, QUARANTINED: ${p.programStatus.join('; ')}` : ''}`);
     if (p.lastRollback) lines.push(`  last automatic rollback: ${p.lastRollback}`);
+    lines.push(...supervisionLines(p.supervision ?? []));
     const s = p.swapPauses;
     if (s.swaps) lines.push(`  swaps: ${s.swaps}, data-path pause median ${s.pauseUs.median ?? '-'} us max ${s.pauseUs.max ?? '-'} us, instantiate median ${s.instantiateUs.median} us max ${s.instantiateUs.max} us`);
     lines.push('  versions:');
