@@ -11,6 +11,7 @@ import type { Request } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import { PortRuntime } from './port-runtime.js';
 import type { PublishedPort } from '../ops/published.js';
+import { processMemory } from '../ops/memory.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
@@ -73,7 +74,7 @@ export class Daemon {
       case 'ping':
         return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started };
       case 'status':
-        return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant, ports: this.mine(req.tenant).map((p) => p.status()) };
+        return { protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant, memory: processMemory(), ports: this.mine(req.tenant).map((p) => p.status()) };
       case 'stats': {
         const ports = a.port === undefined ? this.mine(req.tenant) : [this.port(req)];
         return { ports: await Promise.all(ports.map((p) => p.stats())) };

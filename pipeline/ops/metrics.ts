@@ -37,6 +37,8 @@ export class MetricsExporter {
   private histogram: HistogramValue[] = [];
 
   constructor(private readonly source: PublishedSource) {
+    // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event loop lag, GC...: the daemon's own health.
+    client.collectDefaultMetrics({ register: this.registry });
     const counter = (name: string, help: string, labels: readonly string[]) =>
       this.counters.set(name, new client.Counter({ name, help, labelNames: labels, registers: [this.registry] }));
     const gauge = (name: string, help: string, labels: readonly string[]) =>
@@ -79,7 +81,9 @@ export class MetricsExporter {
   }
 
   private fill(ports: PublishedPort[]): void {
-    this.registry.resetMetrics();
+    // Only our own series start over each scrape; the default (process) metrics keep their state.
+    for (const m of [...this.counters.values(), ...this.gauges.values()]) m.reset();
+    this.histogram = [];
     const c = (name: string, labels: Labels, v: number) => this.counters.get(name)!.inc(labels, v);
     const g = (name: string, labels: Labels, v: number) => this.gauges.get(name)!.set(labels, v);
     const now = Date.now();
