@@ -2,61 +2,43 @@
 // namespace: deploys, rollbacks and map writes are logged with the tenant
 // that asked and what changed, refusals too; a quarantine is logged when the
 // data path decides it.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { compileHandlerCached } from '../../../host/compile.js';
 import { ControlClient } from '../../../pipeline/control/client.js';
-import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import type { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
-import { NetLab, type Veth } from '../../helpers/netns.js';
+import type { NetLab, Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
-import { waitFor } from './ops-helpers.js';
+import { startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
 
 const test = await liveSuite('serve --log-format json: audit trail of deploys, rollbacks, map writes, quarantines');
 
-const GUESTS = path.join(ROOT, 'test/pipeline/guests');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-audit-'));
+let s: ServeLab | null = null;
 let lab: NetLab;
 let edge: Veth, bad: Veth;
 let peerNs: string;
-let daemon: TestDaemon | null = null;
-const wasm: Record<string, string> = {};
+let daemon: TestDaemon;
+let wasm: Record<string, string>;
 
 type Line = Record<string, unknown> & { time: string; level: string; msg: string };
 function lines(): Line[] {
-  return daemon!.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+  return daemon.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
 }
 const audit = (event: string) => lines().filter((l) => l.audit === true && l.event === event);
 
 test.before(async () => {
-  for (const g of ['swap-counter-v1', 'swap-counter-v2', 'trap-on-marker']) {
-    wasm[g] = path.join(tmp, `${g}.wasm`);
-    fs.writeFileSync(wasm[g], await compileHandlerCached(path.join(GUESTS, `${g}.ts`)));
-  }
-  lab = new NetLab();
-  peerNs = lab.addNetns();
-  edge = lab.addVeth({ peerNs });
-  bad = lab.addVeth({ peerNs });
-  daemon = await TestDaemon.start(tmp, {
+  s = await startServeLab(['swap-counter-v1', 'swap-counter-v2', 'trap-on-marker'], (w, [e, b]) => ({
     ports: [
-      { name: 'edge', iface: edge.name, program: { path: wasm['swap-counter-v1'], health: { packets: 0, ms: 0 } } },
-      { name: 'bad', iface: bad.name, program: { path: wasm['trap-on-marker'] } },
+      { name: 'edge', iface: e.name, program: { path: w['swap-counter-v1'], health: { packets: 0, ms: 0 } } },
+      { name: 'bad', iface: b.name, program: { path: w['trap-on-marker'] } },
     ],
-  }, 30_000, ['--log-format', 'json']);
+  }), { veths: 2, serveArgs: ['--log-format', 'json'] });
+  ({ lab, peerNs, daemon, wasm, veths: [edge, bad] } = s);
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => stopServeLab(s));
 
 test('every line is one JSON object with an ISO time and a level', async () => {
-  const all = daemon!.log().split('\n').filter((l) => l.trim());
+  const all = daemon.log().split('\n').filter((l) => l.trim());
   // The two stdout lines of serve (listening / detached) are for the terminal; the log is stderr.
   const logLines = all.filter((l) => !l.startsWith('wasmxdp serve:'));
   assert.ok(logLines.length >= 2);
@@ -70,7 +52,7 @@ test('every line is one JSON object with an ISO time and a level', async () => {
 });
 
 test('deploy, rollback and map set are logged with the tenant, the port and what changed', async () => {
-  const dep = daemon!.cli(['deploy', wasm['swap-counter-v2'], '--port', 'edge', '--json']);
+  const dep = daemon.cli(['deploy', wasm['swap-counter-v2'], '--port', 'edge', '--json']);
   assert.is(dep.status, 0, dep.stderr);
   const d = await waitFor('the deploy audit line', () => audit('deploy')[0]);
   assert.is(d.tenant, 'default');
@@ -81,17 +63,17 @@ test('deploy, rollback and map set are logged with the tenant, the port and what
   assert.match(String(d.sha256), /^[0-9a-f]{64}$/);
   assert.is(d.sha256, JSON.parse(dep.stdout).sha256);
 
-  assert.is(daemon!.cli(['rollback', '--port', 'edge']).status, 0);
+  assert.is(daemon.cli(['rollback', '--port', 'edge']).status, 0);
   const r = await waitFor('the rollback audit line', () => audit('rollback')[0]);
   assert.equal([r.tenant, r.port, r.version, r.from, r.ok], ['default', 'edge', 1, 2, true]);
 
-  assert.is(daemon!.cli(['map', 'set', 'edge', 'hits', '5', '42']).status, 0);
+  assert.is(daemon.cli(['map', 'set', 'edge', 'hits', '5', '42']).status, 0);
   const m = await waitFor('the map write audit line', () => audit('map.set')[0]);
   assert.equal([m.tenant, m.port, m.map, m.key, m.value, m.ok], ['default', 'edge', 'hits', '5', '42', true]);
 });
 
 test('a refused request is logged as a warning, with the tenant that tried', async () => {
-  const other = await ControlClient.connect(daemon!.socket, 'acme');
+  const other = await ControlClient.connect(daemon.socket, 'acme');
   try {
     await other.request('map.delete', { port: 'edge', map: 'hits', key: '0' }).then(() => assert.unreachable('refused'), () => {});
   } finally {
@@ -119,7 +101,7 @@ test('a program that keeps trapping is quarantined, and the log says so once', a
   const worker = lines().filter((l) => l.msg.startsWith('port bad queue 0: [trap-on-marker]'));
   assert.ok(worker.some((l) => l.level === 'warn' && /trap \(unreachable\)/.test(l.msg)));
   assert.ok(worker.some((l) => l.level === 'error' && /\] quarantined: /.test(l.msg)));
-  for (const l of daemon!.log().split('\n').filter((x) => x.trim() && !x.startsWith('wasmxdp serve:'))) JSON.parse(l);
+  for (const l of daemon.log().split('\n').filter((x) => x.trim() && !x.startsWith('wasmxdp serve:'))) JSON.parse(l);
 });
 
 test.run();

@@ -1,27 +1,20 @@
 // `wasmxdp serve` with "metrics" on a veth port in a test namespace: the
 // exposition parses strictly (and passes `promtool check metrics` where
 // promtool is installed), and its counters equal the frames sent.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
-import { compileHandlerCached } from '../../../host/compile.js';
-import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
-import { NetLab, type Veth } from '../../helpers/netns.js';
+import type { NetLab, Veth } from '../../helpers/netns.js';
 import { parseExposition, promtoolCheck, sum, type Family } from '../../helpers/prom-text.js';
 import { sendFrames } from '../../helpers/traffic.js';
-import { rawFrame, metricsUrl, waitFor } from './ops-helpers.js';
+import { metricsUrl, rawFrame, startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
 
 const test = await liveSuite('serve /metrics: strict exposition, counters equal traffic sent');
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-metrics-'));
+let s: ServeLab | null = null;
 let lab: NetLab;
 let veth: Veth;
 let peerNs: string;
-let daemon: TestDaemon | null = null;
 let url: string;
 
 async function scrape(): Promise<{ text: string; families: Map<string, Family> }> {
@@ -33,24 +26,15 @@ async function scrape(): Promise<{ text: string; families: Map<string, Family> }
 }
 
 test.before(async () => {
-  const wasm = path.join(tmp, 'drop-all.wasm');
-  fs.writeFileSync(wasm, await compileHandlerCached(path.join(ROOT, 'test/pipeline/guests/drop-all.ts')));
-  lab = new NetLab();
-  peerNs = lab.addNetns();
-  veth = lab.addVeth({ peerNs });
-  daemon = await TestDaemon.start(tmp, {
-    ports: [{ name: 'edge', iface: veth.name, queue: 0, mode: 'skb', program: { path: wasm } }],
+  s = await startServeLab(['drop-all'], (wasm, [v]) => ({
+    ports: [{ name: 'edge', iface: v.name, queue: 0, mode: 'skb', program: { path: wasm['drop-all'] } }],
     metrics: { listen: '127.0.0.1:0' },
-  });
-  url = await metricsUrl(daemon);
+  }));
+  ({ lab, peerNs, veths: [veth] } = s);
+  url = await metricsUrl(s.daemon);
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  if (daemon) process.stdout.write(`# daemon log:\n${daemon.log().replace(/^/gm, '#   ')}\n`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => stopServeLab(s));
 
 test('before traffic: every family present, zero packets', async () => {
   const { families } = await waitFor('first figures', async () => {

@@ -1,53 +1,40 @@
 // `wasmxdp top` against `serve` on a veth port under traffic: piped, plain
 // lines with the port's rates; on a terminal, a redrawn screen; `stats
 // --watch` is the same view.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { compileHandlerCached } from '../../../host/compile.js';
 import { topCommand } from '../../../pipeline/cli/commands/top.js';
-import { ROOT } from '../../helpers/cli.js';
-import { TestDaemon } from '../../helpers/daemon.js';
+import type { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
-import { NetLab, type Veth } from '../../helpers/netns.js';
+import type { NetLab, Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
-import { rawFrame, waitFor } from './ops-helpers.js';
+import { rawFrame, startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
 
 const test = await liveSuite('wasmxdp top / stats --watch on a live daemon');
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-top-'));
+let s: ServeLab | null = null;
 let lab: NetLab;
 let veth: Veth;
 let peerNs: string;
-let daemon: TestDaemon | null = null;
+let daemon: TestDaemon;
 
 test.before(async () => {
-  const wasm = path.join(tmp, 'drop-all.wasm');
-  fs.writeFileSync(wasm, await compileHandlerCached(path.join(ROOT, 'test/pipeline/guests/drop-all.ts')));
-  lab = new NetLab();
-  peerNs = lab.addNetns();
-  veth = lab.addVeth({ peerNs });
-  daemon = await TestDaemon.start(tmp, { ports: [{ name: 'edge', iface: veth.name, program: { path: wasm } }] });
+  s = await startServeLab(['drop-all'], (wasm, [v]) => ({ ports: [{ name: 'edge', iface: v.name, program: { path: wasm['drop-all'] } }] }));
+  ({ lab, peerNs, daemon, veths: [veth] } = s);
 });
 
-test.after(async () => {
-  await daemon?.stop();
-  lab?.destroy();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test.after(() => stopServeLab(s));
 
 /** Steady traffic (~5k frames/s, bounded) while fn runs. */
 async function underTraffic<T>(fn: () => Promise<T>): Promise<T> {
   const sent = sendFrames(lab, peerNs, veth.peer, [rawFrame(veth)], 25_000, { gapUs: 200 });
-  const before = ((await daemon!.client.request('stats')) as { ports: { packets: number }[] }).ports[0].packets;
-  await waitFor('traffic', async () => (((await daemon!.client.request('stats')) as { ports: { packets: number }[] }).ports[0].packets > before + 500 ? true : undefined));
+  const before = ((await daemon.client.request('stats')) as { ports: { packets: number }[] }).ports[0].packets;
+  await waitFor('traffic', async () => (((await daemon.client.request('stats')) as { ports: { packets: number }[] }).ports[0].packets > before + 500 ? true : undefined));
   try { return await fn(); } finally { await sent; }
 }
 
 test('piped: one plain line per refresh with pps and drop rate; no escape codes', async () => {
   const out: string[] = [];
-  await underTraffic(() => topCommand(['--count', '3', '--socket', daemon!.socket], () => {}, { isTTY: false, write: (s) => out.push(s) }));
+  await underTraffic(() => topCommand(['--count', '3', '--socket', daemon.socket], () => {}, { isTTY: false, write: (s) => out.push(s) }));
   assert.is(out.length, 3);
   for (const l of out) {
     assert.not.match(l, /\x1b/);
@@ -60,7 +47,7 @@ test('piped: one plain line per refresh with pps and drop rate; no escape codes'
 
 test('terminal: the screen is redrawn each refresh', async () => {
   const out: string[] = [];
-  await underTraffic(() => topCommand(['--count', '2', '--interval', '0.5', '--socket', daemon!.socket], () => {}, { isTTY: true, write: (s) => out.push(s) }));
+  await underTraffic(() => topCommand(['--count', '2', '--interval', '0.5', '--socket', daemon.socket], () => {}, { isTTY: true, write: (s) => out.push(s) }));
   assert.is(out.length, 2);
   for (const s of out) {
     assert.ok(s.startsWith('\x1b[H\x1b[2J'));
@@ -70,10 +57,10 @@ test('terminal: the screen is redrawn each refresh', async () => {
 });
 
 test('the CLI: `stats --watch --count 1` prints the same piped line', async () => {
-  const r = daemon!.cli(['stats', '--watch', '--count', '1']);
+  const r = daemon.cli(['stats', '--watch', '--count', '1']);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^\S+Z port=edge version=1 pps=\d+ drop=\d+ /);
-  const bad = daemon!.cli(['top', '--interval', 'soon']);
+  const bad = daemon.cli(['top', '--interval', 'soon']);
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /--interval must be a number/);
 });
