@@ -41,6 +41,8 @@ export interface PipelineConfig {
   ports: PortConfig[];
   /** Prometheus endpoint (pipeline/ops/metrics-config.ts); off when absent. */
   metrics?: MetricsConfig;
+  /** Where run-time changes are kept across restarts (pipeline/ops/state-store.ts); absolute. */
+  stateDir?: string;
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
@@ -152,7 +154,7 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports', 'metrics']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'ports', 'metrics', 'stateDir']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -171,6 +173,7 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     maxMessageBytes: int(o, 'maxMessageBytes', '', 1024, 64 * 1024 * 1024) ?? DEFAULT_MAX_MESSAGE_BYTES,
     ports,
     metrics: parseMetricsConfig(o.metrics),
+    stateDir: o.stateDir === undefined ? undefined : path.resolve(baseDir, string(o, 'stateDir', '', true)!),
   };
 }
 

@@ -46,6 +46,11 @@ export class Daemon {
     this.ports.clear();
   }
 
+  /** Every port, all tenants (ops/persistence.ts). */
+  runtimes(): PortRuntime[] {
+    return [...this.ports.values()];
+  }
+
   /** Every port's last published figures, all tenants (metrics, top): see ops/published.ts. */
   published(): PublishedPort[] {
     return [...this.ports.values()].map((p) => p.published());

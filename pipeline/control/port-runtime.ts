@@ -50,6 +50,8 @@ export class PortRuntime {
   private latest = new Map<number, WorkerStats>();
   private receivedAt = new Map<number, number>();
   private readonly supervisor: Supervisor;
+  /** The config's program (v1), kept for the state directory. */
+  initialProgram: ProgramBytes | null = null;
 
   private constructor(readonly config: PortConfig, private readonly pipeline: LivePipeline, private readonly log: (l: string) => void) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
@@ -87,6 +89,7 @@ export class PortRuntime {
     try {
       const { loaded, maps } = rt.load(program);
       rt.add(program, loaded, maps, [], 'unchecked');
+      rt.initialProgram = program;
     } catch (e) {
       await pipeline.stop();
       throw e;
@@ -226,6 +229,34 @@ export class PortRuntime {
       const cur = this.current ? this.deployed.get(this.current.version) : undefined;
       if (!cur || cur.record.version === 1) return;
       await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+    });
+  }
+
+  /** The version history, for the state directory (ops/persistence.ts). */
+  history(): { nextVersion: number; chain: number[]; versions: VersionRecord[] } {
+    return { nextVersion: this.nextVersion, chain: [...this.chain], versions: [...this.deployed.values()].map((d) => ({ ...d.record })) };
+  }
+
+  /**
+   * Puts a saved history back (ops/persistence.ts): the versions are loaded
+   * again from their bytes and every queue switches to the one that ran.
+   */
+  restoreHistory(h: { nextVersion: number; chain: number[]; versions: VersionRecord[] }, bytesOf: (r: VersionRecord) => Uint8Array): Promise<void> {
+    return this.exclusive(async () => {
+      const deployed = new Map<number, Deployed>();
+      for (const r of h.versions) {
+        const { loaded } = this.load({ name: r.name, bytes: bytesOf(r) });
+        deployed.set(r.version, { record: { ...r, health: r.health === 'probation' ? 'unchecked' : r.health }, loaded });
+      }
+      const running = deployed.get(h.chain[h.chain.length - 1]);
+      if (!running) throw new WasmxdpError('E_DEPLOY', `port ${this.name}: the saved history has no running version`);
+      if (running.record.version !== this.current?.version || running.record.sha256 !== this.current?.sha256) {
+        await this.swapAll({ version: running.record.version, name: running.record.name, module: running.loaded.module, maps: running.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      }
+      this.deployed.clear();
+      for (const [v, d] of deployed) this.deployed.set(v, d);
+      this.chain.splice(0, this.chain.length, ...h.chain);
+      this.nextVersion = h.nextVersion;
     });
   }
 

@@ -5,19 +5,22 @@
 import { WasmxdpError } from '../../../host/errors.js';
 import { loadConfig } from '../../control/config.js';
 import { Daemon } from '../../control/daemon.js';
-import { socketPath } from '../../control/protocol.js';
+import { socketPath, type Request } from '../../control/protocol.js';
 import { ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
 import { startMetrics } from '../../ops/metrics-server.js';
 import { serveLogger, LOG_OPTIONS, LOG_HELP } from '../../ops/serve-log.js';
 import { audited, watchQuarantines } from '../../ops/audit.js';
+import { Persistence } from '../../ops/persistence.js';
+import { StateStore } from '../../ops/state-store.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
 Runs the daemon: attaches every port of the config with its program, then
 answers wasmxdp status, deploy, rollback, stats and map on a Unix socket
 (mode 0600). SIGTERM or Ctrl-C detaches everything and exits; a restart
-attaches again from the config (versions deployed since are not kept).
+attaches again from the config; with "stateDir" in the config, the versions
+deployed since and the operator's map writes come back (docs/operations.md).
 docs/control-plane.md has the config format and a walkthrough.
 
 Options:
@@ -36,6 +39,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   if (!file) throw new WasmxdpError('E_USAGE', `give --config <pipeline.json> (see 'wasmxdp serve --help')`);
   const logger = serveLogger(p);
   const config = loadConfig(file);
+  const store = config.stateDir ? StateStore.open(config.stateDir) : null;
   const path = socketPath(str(p, 'socket'), config.socket);
   const log = logger.line;
 
@@ -49,9 +53,12 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   const daemon = await Daemon.start(config, log);
   let server: ControlServer | null = null;
   const metrics = await startMetrics(config.metrics, daemon, log).catch(async (e) => { await daemon.stop(); throw e; });
+  const persistence = store ? new Persistence(store, daemon, logger) : null;
   try {
+    await persistence?.restoreAll();
     if (!stopping) {
-      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, audited((req) => daemon.handle(req), logger));
+      const handle = (req: Request) => daemon.handle(req);
+      server = await ControlServer.listen({ path, maxMessageBytes: config.maxMessageBytes, readTimeoutMs: config.readTimeoutMs, log }, audited(persistence ? persistence.wrap(handle) : handle, logger));
       print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path} (pid ${process.pid})`);
     }
     const quarantines = watchQuarantines(daemon, logger);
@@ -59,6 +66,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
     quarantines.stop();
   } finally {
     await server?.close();
+    persistence?.stop();
     await metrics?.close();
     await daemon.stop();
   }
