@@ -12,6 +12,7 @@ import { rollbackCommand } from './commands/rollback.js';
 import { statsCommand } from './commands/stats.js';
 import { mapCommand } from './commands/map.js';
 import { topCommand } from './commands/top.js';
+import { captureCommand } from './commands/capture.js';
 
 type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   rollback: { run: rollbackCommand, summary: 'switch a port back to its previous version' },
   stats: { run: statsCommand, summary: 'current figures of the daemon\'s ports (verdicts per version, drops, swaps)' },
   map: { run: mapCommand, summary: 'list, get, set, delete or dump a running port\'s maps' },
+  capture: { run: captureCommand, summary: 'write the frames a running port judged to pcapng, with their verdicts' },
   top: { run: topCommand, summary: 'a live view of the daemon\'s ports: packets per second by verdict, traps, drops, CPU' },
 };
 

@@ -12,10 +12,12 @@ import { PROTOCOL_VERSION } from './protocol.js';
 import { PortRuntime } from './port-runtime.js';
 import type { PublishedPort } from '../ops/published.js';
 import { processMemory } from '../ops/memory.js';
+import { CaptureSessions } from '../ops/capture-session.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
   private readonly started = Date.now();
+  private readonly captures = new CaptureSessions();
 
   private constructor(private readonly log: (l: string) => void) {}
 
@@ -42,6 +44,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.captures.stopAll();
     await Promise.all([...this.ports.values()].map((p) => p.stop()));
     this.ports.clear();
   }
@@ -96,6 +99,12 @@ export class Daemon {
         return this.port(req).rollback();
       case 'map.list': case 'map.get': case 'map.set': case 'map.delete': case 'map.dump':
         return this.mapOp(req, req.cmd.slice(4) as MapOpName);
+      case 'capture.start':
+        return this.captures.start(this.port(req), req.tenant, a.verdicts, a.snaplen);
+      case 'capture.read':
+        return this.captures.read(a.id, req.tenant);
+      case 'capture.stop':
+        return this.captures.stop(a.id, req.tenant);
     }
     throw new WasmxdpError('E_PROTOCOL', `unknown command '${req.cmd as string}'`);
   }

@@ -232,6 +232,13 @@ export class PortRuntime {
     });
   }
 
+  get queues(): number[] { return this.pipeline.queues; }
+
+  /** Live capture on every queue (ops/capture-session.ts): a ring per queue, or null to stop. */
+  setCapture(rings: Map<number, SharedArrayBuffer> | null, verdictMask: number, snaplen: number): Promise<unknown> {
+    return Promise.all(this.pipeline.queues.map((q) => this.pipeline.requestQueue(q, { type: 'capture', ring: rings?.get(q) ?? null, verdictMask, snaplen })));
+  }
+
   /** The version history, for the state directory (ops/persistence.ts). */
   history(): { nextVersion: number; chain: number[]; versions: VersionRecord[] } {
     return { nextVersion: this.nextVersion, chain: [...this.chain], versions: [...this.deployed.values()].map((d) => ({ ...d.record })) };

@@ -10,6 +10,7 @@ import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
+import { CaptureTap } from '../ops/capture-tap.js';
 import { CTRL_STOP, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 const POLL_MS = 10;
@@ -37,6 +38,8 @@ function main(init: WorkerInit): void {
     const started = Date.now();
     let nextStats = started + init.statsIntervalMs;
     const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
+    const tap = new CaptureTap(sandbox.memory);
+    control.onCapture = (req) => tap.configure(req);
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
       final,
@@ -57,6 +60,7 @@ function main(init: WorkerInit): void {
         control.beforeBatch();
         batch.n = n;
         sandbox.run(batch);
+        if (tap.active) tap.record(batch, n);
         set.apply(n);
         control.afterBatch();
       }
