@@ -24,8 +24,9 @@ interface PortStatus {
   supervision?: QueueSupervision[];
 }
 
-export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[] }): string {
-  const lines = [`daemon pid ${r.pid}, up ${(r.uptimeMs / 1000).toFixed(0)} s, ${r.ports.length} port(s)`];
+export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[]; memory?: { rssBytes: number; heapUsedBytes: number } }): string {
+  const mem = r.memory ? `, rss ${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(r.memory.heapUsedBytes / 2 ** 20).toFixed(0)} MiB)` : '';
+  const lines = [`daemon pid ${r.pid}, up ${(r.uptimeMs / 1000).toFixed(0)} s, ${r.ports.length} port(s)${mem}`];
   for (const p of r.ports) {
     lines.push('', `port ${p.name} (owner ${p.owner}): ${p.ifaces.join(', ')} queues ${p.queues.join(', ')}, ${p.mode} mode${p.error ? `  ERROR: ${p.error}` : ''}`);
     if (p.program) lines.push(`  running v${p.program.version} ${p.program.name}, health ${p.program.health}${p.quarantined ? `, QUARANTINED: ${p.programStatus.join('; ')}` : ''}`);

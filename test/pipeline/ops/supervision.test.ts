@@ -84,6 +84,7 @@ test('a worker that dies is restarted with the running version; the port judges 
   assert.is(st.packets, st0.packets + N, 'every frame judged after the restart');
 
   const text = formatStatus(await status() as never);
+  assert.match(text, /^daemon pid \d+, up \d+ s, 1 port\(s\), rss \d+ MiB \(heap \d+ MiB\)$/m);
   assert.match(text, /queue 0: worker restarted 1 time\(s\), last exit .*: queue 0 worker exited/);
   assert.ok(logged.some((l) => /port edge queue 0: worker died \(queue 0 worker exited/.test(l)));
   assert.ok(logged.some((l) => /port edge queue 0: worker restarted \(restart 1, /.test(l)));
