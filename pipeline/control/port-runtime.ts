@@ -227,10 +227,15 @@ export class PortRuntime {
   private reinstate(queue: number): Promise<void> {
     return this.exclusive(async () => {
       const cur = this.current ? this.deployed.get(this.current.version) : undefined;
-      if (!cur || cur.record.version === 1) return;
-      await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      if (cur && cur.record.version !== 1) {
+        await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      }
+      await this.afterRestart?.(queue);
     });
   }
+
+  /** Called once a restarted queue runs the current version again (ops/persistence.ts replays map writes). */
+  afterRestart: ((queue: number) => Promise<void>) | null = null;
 
   get queues(): number[] { return this.pipeline.queues; }
 

@@ -23,6 +23,8 @@ export class Persistence {
       if (v1) this.configSha.set(rt.name, v1.sha256);
       // The config's program is in the store too: a state never names a module it lacks.
       if (rt.initialProgram) store.putModule(rt.initialProgram.bytes);
+      // A worker restarted by the supervisor starts with empty maps: give its queue the operator's writes back.
+      rt.afterRestart = (queue) => this.replay(rt, queue);
     }
   }
 
@@ -50,22 +52,28 @@ export class Persistence {
         }
       }
       const writes = state?.mapWrites ?? [];
-      let replayed = 0;
-      for (const w of writes) {
-        try {
-          await rt.mapOp({ op: w.op, map: w.map, key: w.key, value: w.value, keySchema: w.keySchema, valueSchema: w.valueSchema }, w.queue);
-          replayed++;
-        } catch (e) {
-          this.log.warn(`port ${rt.name}: saved map write ${w.op} ${w.map}[${w.key}] not replayed: ${(e as Error).message}`, { port: rt.name, event: 'state-map-write-skipped', map: w.map, key: w.key });
-        }
-      }
-      if (writes.length) this.log.info(`port ${rt.name}: ${replayed} of ${writes.length} saved map write(s) replayed`, { port: rt.name, event: 'state-maps-restored' });
       this.writes.set(rt.name, state ? compactWrites(writes) : []);
+      await this.replay(rt, undefined);
       this.save(rt);
     }
     // Automatic rollbacks change the history without a request: check every second.
     this.timer = setInterval(() => { for (const rt of this.ports.runtimes()) this.save(rt); }, 1000);
     this.timer.unref();
+  }
+
+  /** Replays the port's saved map writes: on every queue, or (after a worker restart) on one. */
+  private async replay(rt: PortRuntime, queue: number | undefined): Promise<void> {
+    const writes = (this.writes.get(rt.name) ?? []).filter((w) => queue === undefined || w.queue === undefined || w.queue === queue);
+    let replayed = 0;
+    for (const w of writes) {
+      try {
+        await rt.mapOp({ op: w.op, map: w.map, key: w.key, value: w.value, keySchema: w.keySchema, valueSchema: w.valueSchema }, queue ?? w.queue);
+        replayed++;
+      } catch (e) {
+        this.log.warn(`port ${rt.name}: saved map write ${w.op} ${w.map}[${w.key}] not replayed: ${(e as Error).message}`, { port: rt.name, event: 'state-map-write-skipped', map: w.map, key: w.key });
+      }
+    }
+    if (writes.length) this.log.info(`port ${rt.name}${queue === undefined ? '' : ` queue ${queue}`}: ${replayed} of ${writes.length} saved map write(s) replayed`, { port: rt.name, queue, event: 'state-maps-restored' });
   }
 
   private save(rt: PortRuntime): void {

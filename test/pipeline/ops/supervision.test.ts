@@ -15,6 +15,9 @@ import type { Request } from '../../../pipeline/control/protocol.js';
 import type { LivePipeline } from '../../../pipeline/live/live-pipeline.js';
 import { formatStatus } from '../../../pipeline/cli/commands/status.js';
 import type { QueueSupervision } from '../../../pipeline/ops/supervisor.js';
+import { Logger } from '../../../pipeline/ops/log.js';
+import { Persistence } from '../../../pipeline/ops/persistence.js';
+import { StateStore } from '../../../pipeline/ops/state-store.js';
 import { ROOT } from '../../helpers/cli.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
@@ -115,6 +118,24 @@ test('a worker whose interface is gone cannot come back: reported DOWN with the 
   const before = (await stats()).packets;
   assert.is(await sendFrames(lab, peerNs, veth.peer, [rawFrame({ ...veth, mac, peerMac })], 200, { gapUs: 100 }), 200);
   await waitFor('frames judged on the reattached port', async () => ((await stats()).packets >= before + 200 ? true : undefined));
+});
+
+test('with a state directory, the operator\'s map writes are given back to a restarted queue', async () => {
+  const persistence = new Persistence(StateStore.open(path.join(tmp, 'state')), daemon!, new Logger('text', 'info', (l) => logged.push(l.trimEnd())));
+  await persistence.restoreAll();
+  try {
+    const handle = persistence.wrap((req) => daemon!.handle(req));
+    await handle({ v: 1, id: 1, tenant: 'default', cmd: 'map.set', args: { port: 'edge', map: 'hits', key: '6', value: '4242' } });
+    const get = async () => ((await ask('map.get', { port: 'edge', map: 'hits', key: '6' })) as { total: string }).total;
+    assert.is(await get(), '4242');
+    const restarts = (await status()).ports[0].supervision[0].restarts;
+    await killWorker(0);
+    await waitFor('the restart', async () => { const x = await status(); return x.ports[0].supervision[0].restarts === restarts + 1 && !x.ports[0].supervision[0].down ? true : undefined; }, 30_000);
+    assert.is(await get(), '4242', 'the write is back on the new worker\'s memory');
+    assert.ok(logged.some((l) => /port edge queue 0: 1 of 1 saved map write\(s\) replayed/.test(l)));
+  } finally {
+    persistence.stop();
+  }
 });
 
 test.run();
