@@ -8,6 +8,12 @@ import { TRAP_KINDS, TrapKind } from './trap.js';
 /** Batches whose timing p99 is computed over. */
 export const TIMING_RING = 1024;
 
+/** Upper bounds (microseconds) of the batch-duration histogram's buckets; one more bucket catches the rest. */
+export const BATCH_US_BUCKETS: readonly number[] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000];
+
+/** Batches by host wall time: counts[i] batches took <= BATCH_US_BUCKETS[i] (and more than the bound before); the last count is over every bound. */
+export interface BatchDurationSnapshot { boundsUs: readonly number[]; counts: number[]; count: number; sumUs: number }
+
 export interface ProgramStatsSnapshot {
   packets: number;
   batches: number;
@@ -27,6 +33,7 @@ export interface ProgramStatsSnapshot {
   status: string;
   /** Host-measured wall time per packet: mean over all batches, p99 over the last TIMING_RING batches. */
   nsPerPacket: { avg: number; p99: number };
+  batchDuration: BatchDurationSnapshot;
 }
 
 export class ProgramStats {
@@ -46,6 +53,8 @@ export class ProgramStats {
   private readonly ring = new Float64Array(TIMING_RING);
   private ringPos = 0;
   private ringFill = 0;
+  private readonly batchBuckets = new Float64Array(BATCH_US_BUCKETS.length + 1);
+  private batchUsSum = 0;
 
   recordTrap(kind: TrapKind, message: string): void {
     this.traps++;
@@ -56,6 +65,11 @@ export class ProgramStats {
   /** One batch of `n` packets took `ns` nanoseconds of host wall time. */
   recordBatch(n: number, ns: number): void {
     if (n <= 0) return;
+    const us = ns / 1000;
+    let b = 0;
+    while (b < BATCH_US_BUCKETS.length && us > BATCH_US_BUCKETS[b]) b++;
+    this.batchBuckets[b]++;
+    this.batchUsSum += us;
     this.totalNs += ns;
     this.timedPackets += n;
     this.ring[this.ringPos] = ns / n;
@@ -86,6 +100,7 @@ export class ProgramStats {
         avg: this.timedPackets ? Math.round(this.totalNs / this.timedPackets) : 0,
         p99: Math.round(p99),
       },
+      batchDuration: { boundsUs: BATCH_US_BUCKETS, counts: Array.from(this.batchBuckets), count: this.batchBuckets.reduce((a, c) => a + c, 0), sumUs: this.batchUsSum },
     };
   }
 }

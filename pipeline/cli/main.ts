@@ -13,6 +13,8 @@ import { rollbackCommand } from './commands/rollback.js';
 import { statsCommand } from './commands/stats.js';
 import { mapCommand } from './commands/map.js';
 import { tenantCommand } from './commands/tenant.js';
+import { topCommand } from './commands/top.js';
+import { captureCommand } from './commands/capture.js';
 
 type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 
@@ -28,6 +30,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   stats: { run: statsCommand, summary: 'current figures of the daemon\'s ports (verdicts per version, drops, swaps)' },
   map: { run: mapCommand, summary: 'list, get, set, delete or dump a running port\'s maps' },
   tenant: { run: tenantCommand, summary: 'the tenants of the running config, their stages and figures (operator)' },
+  capture: { run: captureCommand, summary: 'write the frames a running port judged to pcapng, with their verdicts' },
+  top: { run: topCommand, summary: 'a live view of the daemon\'s ports: packets per second by verdict, traps, drops, CPU' },
 };
 
 export const MAIN_HELP = `Usage: wasmxdp <command> [options]

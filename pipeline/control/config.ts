@@ -13,6 +13,7 @@ import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
 import { CONTROL_LIMIT_DEFAULTS } from './server.js';
 import { parseChain, parseTenants, StageConfig, TenantConfig } from '../tenants/config.js';
+import { MetricsConfig, parseMetricsConfig } from '../ops/metrics-config.js';
 
 export interface ProgramConfig {
   /** Absolute path of a .ts handler, an example directory or a .wasm. */
@@ -53,6 +54,10 @@ export interface PipelineConfig {
   deployDeadlineMs: number;
   ports: PortConfig[];
   tenants: TenantConfig[];
+  /** Prometheus endpoint (pipeline/ops/metrics-config.ts); off when absent. */
+  metrics?: MetricsConfig;
+  /** Where run-time changes are kept across restarts (pipeline/ops/state-store.ts); absolute. */
+  stateDir?: string;
 }
 
 export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
@@ -171,7 +176,7 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
 
 /** Validates a parsed config; relative program paths resolve against baseDir. */
 export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
-  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'maxConnections', 'messageDeadlineMs', 'idleTimeoutMs', 'maxBufferedBytes', 'historyDepth', 'deployDeadlineMs', 'ports', 'tenants']);
+  const o = object(raw, '', ['socket', 'readTimeoutMs', 'maxMessageBytes', 'maxConnections', 'messageDeadlineMs', 'idleTimeoutMs', 'maxBufferedBytes', 'historyDepth', 'deployDeadlineMs', 'ports', 'tenants', 'metrics', 'stateDir']);
   if (!Array.isArray(o.ports) || o.ports.length === 0) fail('ports', 'must be a non-empty array of ports');
   const ports = o.ports.map((p, i) => port(p, `ports[${i}]`, baseDir));
   const names = new Set<string>();
@@ -196,6 +201,8 @@ export function validateConfig(raw: unknown, baseDir: string): PipelineConfig {
     deployDeadlineMs: int(o, 'deployDeadlineMs', '', 100, 3_600_000) ?? DEFAULT_DEPLOY_DEADLINE_MS,
     ports,
     tenants: parseTenants(o.tenants, ports, baseDir, program),
+    metrics: parseMetricsConfig(o.metrics),
+    stateDir: o.stateDir === undefined ? undefined : path.resolve(baseDir, string(o, 'stateDir', '', true)!),
   };
 }
 

@@ -16,6 +16,9 @@ import { ChainPortRuntime, sees } from '../chain/chain-port-runtime.js';
 import { tenantsOf } from '../chain/load-chain.js';
 import { tenantList, tenantStatus } from '../tenants/tenant-commands.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
+import type { PublishedPort } from '../ops/published.js';
+import { processMemory } from '../ops/memory.js';
+import { CaptureSessions } from '../ops/capture-session.js';
 
 export class Daemon {
   private readonly ports = new Map<string, PortRuntime>();
@@ -25,6 +28,7 @@ export class Daemon {
   /** The control socket's figures (connections, buffered bytes, limits), shown by status. */
   controlFigures: (() => unknown) | null = null;
   private tenants: TenantConfig[] = [];
+  private readonly captures = new CaptureSessions();
 
   private constructor(private readonly log: (l: string) => void, private readonly policy: PortPolicy) {}
 
@@ -58,10 +62,21 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.captures.stopAll();
     // A module being metered must not hold up shutdown.
     await Promise.all([stopMetering(), ...[...this.ports.values(), ...this.chains.values()].map((p) => p.stop())]);
     this.ports.clear();
     this.chains.clear();
+  }
+
+  /** Every port, all tenants (ops/persistence.ts). */
+  runtimes(): PortRuntime[] {
+    return [...this.ports.values()];
+  }
+
+  /** Every port's last published figures, all tenants (metrics, top): see ops/published.ts. */
+  published(): PublishedPort[] {
+    return [...this.ports.values()].map((p) => p.published());
   }
 
   /** The port a request names: a single-program port, or the stage (args.stage) of a chain port. */
@@ -103,7 +118,7 @@ export class Daemon {
       case 'status':
         return {
           protocol: PROTOCOL_VERSION, pid: process.pid, uptimeMs: Date.now() - this.started, tenant: req.tenant,
-          historyDepth: this.policy.historyDepth, control: this.controlFigures?.() ?? null, ports: [...this.mine(req.tenant).map((p) => p.status()), ...this.myChains(req.tenant).map((c) => c.status(req.tenant))],
+          historyDepth: this.policy.historyDepth, control: this.controlFigures?.() ?? null, memory: processMemory(), ports: [...this.mine(req.tenant).map((p) => p.status()), ...this.myChains(req.tenant).map((c) => c.status(req.tenant))],
         };
       case 'stats': {
         if (a.port === undefined) {
@@ -128,6 +143,12 @@ export class Daemon {
         return this.port(req).rollback(this.deadline(a));
       case 'map.list': case 'map.get': case 'map.set': case 'map.delete': case 'map.dump':
         return this.mapOp(req, req.cmd.slice(4) as MapOpName);
+      case 'capture.start':
+        return this.captures.start(this.port(req), req.tenant, a.verdicts, a.snaplen);
+      case 'capture.read':
+        return this.captures.read(a.id, req.tenant);
+      case 'capture.stop':
+        return this.captures.stop(a.id, req.tenant);
     }
     throw new WasmxdpError('E_PROTOCOL', `unknown command '${req.cmd as string}'`);
   }

@@ -20,6 +20,8 @@ import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import type { PortConfig } from './config.js';
 import { probeMaps } from './probe.js';
+import type { PublishedPort } from '../ops/published.js';
+import { DEFAULT_SUPERVISION, Supervisor, type QueueSupervision, type Restartable } from '../ops/supervisor.js';
 
 export type VersionState = 'active' | 'previous' | 'rolled-back' | 'retired';
 
@@ -54,7 +56,7 @@ export interface PortPolicy { historyDepth: number; deployDeadlineMs: number }
 export const DEFAULT_PORT_POLICY: PortPolicy = { historyDepth: 3, deployDeadlineMs: 60_000 };
 
 /** What a runtime drives: a port's LivePipeline, or one stage of a chain port (pipeline/chain/). */
-export type PipelineLike = Pick<LivePipeline, 'queues' | 'requestQueue' | 'request' | 'error' | 'stop' | 'onHealth'> & Partial<Pick<LivePipeline, 'onFailure'>>;
+export type PipelineLike = Pick<LivePipeline, 'queues' | 'requestQueue' | 'request' | 'error' | 'stop' | 'onHealth'> & Partial<Pick<LivePipeline, 'onFailure' | 'onWorkerLog' | 'onWorkerExit'>>;
 
 /** Refuses a loaded version (a tenant's quotas); throws a WasmxdpError naming why. */
 export type Admit = (program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[]) => void;
@@ -69,10 +71,19 @@ export class PortRuntime {
   private latest = new Map<number, WorkerStats>();
   /** The deploy or rollback running now (a second one is refused, not queued). */
   private changing: { what: string; since: number } | null = null;
+  private receivedAt = new Map<number, number>();
+  /** Restarts dead workers of a port's own pipeline (a chain stage's workers are its chain port's). */
+  private readonly supervisor: Supervisor | null;
+  /** The config's program (v1), kept for the state directory. */
+  initialProgram: ProgramBytes | null = null;
 
   private constructor(readonly config: PortConfig, private readonly pipeline: PipelineLike, private readonly log: (l: string) => void, private readonly policy: PortPolicy = DEFAULT_PORT_POLICY, private readonly admit: Admit = () => {}) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
     pipeline.onFailure = (e) => this.log(`port ${this.name}: ERROR: ${e.message}`);
+    pipeline.onWorkerLog = (queue, l) => this.log(`port ${this.name} queue ${queue}: ${l}`);
+    const restartable = 'restart' in pipeline ? pipeline as PipelineLike & Restartable : null;
+    this.supervisor = restartable ? new Supervisor(restartable, log, (q) => this.reinstate(q), DEFAULT_SUPERVISION, `port ${config.name}`) : null;
+    if (this.supervisor) pipeline.onWorkerExit = (queue, why) => this.supervisor!.workerExited(queue, why);
   }
 
   get name(): string { return this.config.name; }
@@ -103,11 +114,12 @@ export class PortRuntime {
     const pipeline = await LivePipeline.start(program, {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize,
       program: defined({ heapPages: config.program.heapPages, fuelPerPacket: config.program.fuelPerPacket, failVerdict: config.program.failVerdict, metering: config.program.metering }),
-    }, (queue, s) => { rt?.latest.set(queue, s); });
+    }, (queue, s) => { rt?.latest.set(queue, s); rt?.receivedAt.set(queue, Date.now()); });
     rt = new PortRuntime(config, pipeline, log, policy);
     try {
       const { loaded, maps } = await rt.load(program, 1);
       rt.add(program, loaded, maps, [], [], 'unchecked');
+      rt.initialProgram = program;
     } catch (e) {
       await pipeline.stop();
       throw e;
@@ -319,6 +331,59 @@ export class PortRuntime {
     });
   }
 
+  /**
+   * A restarted worker starts with the config's program (v1) on a fresh
+   * memory: put the running version back on it. Map contents of that queue
+   * are lost with the dead worker's memory.
+   */
+  private reinstate(queue: number): Promise<void> {
+    return this.exclusive(async () => {
+      const cur = this.current ? this.deployed.get(this.current.version) : undefined;
+      if (cur?.loaded && cur.record.version !== 1) {
+        await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      }
+      await this.afterRestart?.(queue);
+    });
+  }
+
+  /** Called once a restarted queue runs the current version again (ops/persistence.ts replays map writes). */
+  afterRestart: ((queue: number) => Promise<void>) | null = null;
+
+  get queues(): number[] { return this.pipeline.queues; }
+
+  /** Live capture on every queue (ops/capture-session.ts): a ring per queue, or null to stop. */
+  setCapture(rings: Map<number, SharedArrayBuffer> | null, verdictMask: number, snaplen: number): Promise<unknown> {
+    return Promise.all(this.pipeline.queues.map((q) => this.pipeline.requestQueue(q, { type: 'capture', ring: rings?.get(q) ?? null, verdictMask, snaplen })));
+  }
+
+  /** The version history, for the state directory (ops/persistence.ts). */
+  history(): { nextVersion: number; chain: number[]; versions: VersionRecord[] } {
+    return { nextVersion: this.nextVersion, chain: [...this.chain], versions: [...this.deployed.values()].map((d) => ({ ...d.record })) };
+  }
+
+  /**
+   * Puts a saved history back (ops/persistence.ts): the versions are loaded
+   * again from their bytes and every queue switches to the one that ran.
+   */
+  restoreHistory(h: { nextVersion: number; chain: number[]; versions: VersionRecord[] }, bytesOf: (r: VersionRecord) => Uint8Array): Promise<void> {
+    return this.exclusive(async () => {
+      const deployed = new Map<number, Deployed>();
+      for (const r of h.versions) {
+        const { loaded } = await this.load({ name: r.name, bytes: bytesOf(r) }, r.version);
+        deployed.set(r.version, { record: { ...r, health: r.health === 'probation' ? 'unchecked' : r.health }, loaded });
+      }
+      const running = deployed.get(h.chain[h.chain.length - 1]);
+      if (!running?.loaded) throw new WasmxdpError('E_DEPLOY', `port ${this.name}: the saved history has no running version`);
+      if (running.record.version !== this.current?.version || running.record.sha256 !== this.current?.sha256) {
+        await this.swapAll({ version: running.record.version, name: running.record.name, module: running.loaded!.module, maps: running.record.maps, resetMaps: true, health: null, reason: 'rollback' });
+      }
+      this.deployed.clear();
+      for (const [v, d] of deployed) this.deployed.set(v, d);
+      this.chain.splice(0, this.chain.length, ...h.chain);
+      this.nextVersion = h.nextVersion;
+    });
+  }
+
   /** Fresh figures from every worker. */
   async figures(): Promise<WorkerStats[]> {
     if (!this.pipeline.error) return await this.pipeline.request({ type: 'figures' }) as WorkerStats[];
@@ -354,6 +419,21 @@ export class PortRuntime {
       deploying: this.changing ? { what: this.changing.what, forMs: Date.now() - this.changing.since } : null,
       versions: [...this.deployed.values()].map((d) => ({ ...d.record, owner: this.owner, maps: d.record.maps.map((m) => ({ ...m, owner: this.owner })) })),
       swapPauses: pauseSummary(control.flatMap((c) => c?.swaps ?? [])),
+      supervision: this.supervision(),
+    };
+  }
+
+  private supervision(): QueueSupervision[] {
+    return this.supervisor?.snapshot(this.pipeline.queues) ?? this.pipeline.queues.map((queue) => ({ queue, restarts: 0, lastExit: null, down: null }));
+  }
+
+  /** The figures the workers last published on their own (ops/published.ts): read without asking a worker. */
+  published(): PublishedPort {
+    return {
+      name: this.name, owner: this.owner, version: this.current?.version,
+      queues: this.supervision().map((s) => ({
+        queue: s.queue, figures: this.latest.get(s.queue) ?? null, receivedAt: this.receivedAt.get(s.queue) ?? null, restarts: s.restarts, down: s.down?.reason ?? null,
+      })),
     };
   }
 
@@ -367,6 +447,7 @@ export class PortRuntime {
   }
 
   async stop(): Promise<void> {
+    this.supervisor?.stop();
     await this.pipeline.stop();
   }
 }

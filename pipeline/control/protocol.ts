@@ -13,7 +13,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SOCKET = '/run/wasmxdp.sock';
 export const DEFAULT_TENANT = 'default';
 
-export const COMMANDS = ['ping', 'status', 'stats', 'deploy', 'rollback', 'map.list', 'map.get', 'map.set', 'map.delete', 'map.dump', 'tenant.list', 'tenant.status'] as const;
+export const COMMANDS = ['ping', 'status', 'stats', 'deploy', 'rollback', 'map.list', 'map.get', 'map.set', 'map.delete', 'map.dump', 'tenant.list', 'tenant.status', 'capture.start', 'capture.read', 'capture.stop'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Request {

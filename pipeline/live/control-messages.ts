@@ -5,6 +5,8 @@
 // still sees them at the next batch boundary; replies and events go back on
 // parentPort.
 
+import type { CaptureRequest } from '../ops/capture-tap.js';
+
 export interface MapShapeSpec {
   name: string;
   kind: 'hash' | 'lru_hash' | 'array' | 'counters';
@@ -62,7 +64,7 @@ export interface MapOpRequest {
 
 export interface FiguresRequest { type: 'figures'; id: number }
 
-export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest;
+export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest | CaptureRequest;
 
 export interface ControlReply {
   type: 'reply';

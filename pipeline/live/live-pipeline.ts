@@ -51,6 +51,11 @@ export class LivePipeline {
   private onStats: (queue: number, s: WorkerStats) => void = () => {};
   private failure: WasmxdpError | null = null;
   private readonly requests = new WorkerRequests();
+  /** A worker's log lines (guest log, trap reports), posted as they happen; the daemon puts them in its log. */
+  onWorkerLog: (queue: number, line: string) => void = (_q, l) => { process.stderr.write(`${l}\n`); };
+  /** Called when a worker that was running exits (not on stop()): the supervisor (ops/supervisor.ts) restarts it. */
+  onWorkerExit: (queue: number, why: string) => void = () => {};
+  private stopping = false;
   /** Called when a worker's health check of a swapped-in version ends. */
   onHealth: (queue: number, e: HealthEvent) => void = () => {};
   /** Called once, when the pipeline fails after start (a worker's error, a removed interface). */
@@ -111,7 +116,22 @@ export class LivePipeline {
     this.onFailure(err);
   }
 
-  private spawn(queue: number): Promise<void> {
+  /** Starts a new worker for a queue whose worker exited; resolves once it is attached and receiving. */
+  async restart(queue: number): Promise<void> {
+    const old = this.handles.find((h) => h.queue === queue);
+    if (!old) throw new WasmxdpError('E_NOT_FOUND', `no worker for queue ${queue}`);
+    await old.exited;
+    if (this.stopping) throw new WasmxdpError('E_SOCKET', 'the port is stopping');
+    await this.spawn(queue, old);
+    this.failure = null;
+  }
+
+  /** Ends a queue's worker at once (a stuck worker, fault tests); onWorkerExit follows. */
+  async terminateWorker(queue: number): Promise<void> {
+    await this.handles.find((h) => h.queue === queue)?.worker.terminate();
+  }
+
+  private spawn(queue: number, replacing?: WorkerHandle): Promise<void> {
     const control = new SharedArrayBuffer(4 * CONTROL_WORDS);
     const ports: LivePortSpec[] = this.opts.ifaces.map((ifname) => ({ ifname, queue, mode: this.opts.mode, force: this.opts.force }));
     const init: WorkerInit = {
@@ -145,19 +165,20 @@ export class LivePipeline {
       worker, control: new Int32Array(control), requests: channel.port1, stageRequests, queue, latest: null,
       shared: new Float64Array(init.figures), exited: new Promise((r) => { exitResolve = r; }), hasExited: false,
     };
-    this.handles.push(handle);
+    if (replacing) this.handles[this.handles.indexOf(replacing)] = handle; else this.handles.push(handle);
     return new Promise((resolve, reject) => {
       let ready = false;
+      let died: string | null = null;
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') { ready = true; resolve(); }
         else if (m.type === 'error') {
           const err = new WasmxdpError(m.code as ErrorCode, m.message);
-          if (!ready) reject(err); else this.fail(err);
+          if (!ready) reject(err); else { died = err.message; this.fail(err); }
         } else if (m.type === 'stats') {
           handle.latest = m;
           this.onStats(queue, m);
           for (const [key, l] of this.stageListeners) { const s = stageStats(m, key); if (s) l.onStats(queue, s); }
-        } else if (m.type === 'log') process.stderr.write(`${m.line}\n`);
+        } else if (m.type === 'log') this.onWorkerLog(queue, m.line);
         else if (m.type === 'reply') this.requests.settle(m);
         else if (m.type === 'health') {
           if (m.stage !== undefined) this.stageListeners.get(m.stage)?.onHealth(queue, m);
@@ -166,14 +187,15 @@ export class LivePipeline {
       });
       worker.on('error', (e) => {
         const err = new WasmxdpError('E_SOCKET', `queue ${queue} worker failed: ${e.message}`);
-        if (!ready) reject(err); else this.fail(err);
+        if (!ready) reject(err); else { died = err.message; this.fail(err); }
       });
-      worker.on('exit', () => {
+      worker.on('exit', (code) => {
         this.requests.failQueue(queue, 'exited');
         channel.port1.close();
         handle.hasExited = true;
         for (const p of stageRequests.values()) p.close();
         exitResolve();
+        if (ready && !this.stopping) this.onWorkerExit(queue, died ?? `queue ${queue} worker exited (code ${code})`);
         if (!ready) reject(this.failure ?? new WasmxdpError('E_SOCKET', `queue ${queue} worker exited before it was ready`));
       });
     });
@@ -186,6 +208,7 @@ export class LivePipeline {
    * figures are those it stored after its last batch.
    */
   async stop(): Promise<(WorkerStats | null)[]> {
+    this.stopping = true;
     for (const h of this.handles) Atomics.store(h.control, CTRL_STOP, 1);
     await Promise.all(this.handles.map((h) => Promise.race([
       h.exited,
@@ -221,6 +244,7 @@ function withSharedFigures(latest: WorkerStats | null, shared: Float64Array): Wo
       packets: 0, batches: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 }, invalidVerdicts: 0, traps: 0,
       trapsByKind: {} as WorkerStats['program']['trapsByKind'], fuelExhaustions: 0, failVerdicts: 0, reruns: 0, instantiations: 0,
       lastTrap: null, quarantined: false, status: 'terminated', nsPerPacket: { avg: 0, p99: 0 },
+      batchDuration: { boundsUs: [], counts: [], count: 0, sumUs: 0 },
     },
   };
   const v = (i: number) => shared[FIG_VERDICTS + i];

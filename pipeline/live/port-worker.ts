@@ -11,6 +11,7 @@ import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
 import { FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import { CaptureTap } from '../ops/capture-tap.js';
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -34,6 +35,8 @@ function main(init: WorkerInit): void {
 
     const started = Date.now();
     const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
+    const tap = new CaptureTap(sandbox.memory);
+    control.onCapture = (req) => tap.configure(req);
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
       final,
@@ -55,6 +58,7 @@ function main(init: WorkerInit): void {
         control.beforeBatch();
         batch.n = n;
         sandbox.run(batch);
+        if (tap.active) tap.record(batch, n);
         set!.apply(n);
         control.afterBatch();
         shared[FIG_PACKETS] = s.packets;

@@ -80,4 +80,6 @@ export type WorkerMessage =
   | { type: 'log'; line: string }
   | WorkerStats
   | ControlReply
-  | HealthEvent;
+  | HealthEvent
+  /** A guest log line or trap report: posted, not written to the worker's stderr, which only flushes when the busy loop yields. */
+  | { type: 'log'; line: string };

@@ -22,13 +22,18 @@ export class TestDaemon {
     });
   }
 
-  /** Writes dir/pipeline.json, starts the daemon and connects (bounded wait). */
-  static async start(dir: string, config: unknown, timeoutMs = 30_000): Promise<TestDaemon> {
+  /**
+   * Writes dir/pipeline.json, starts the daemon (with extra serve options,
+   * under a wrapper command such as setpriv when given) and connects (bounded wait).
+   */
+  static async start(dir: string, config: unknown, timeoutMs = 30_000, serveArgs: string[] = [], wrap: string[] = []): Promise<TestDaemon> {
     const cfg = path.join(dir, 'pipeline.json');
     fs.writeFileSync(cfg, JSON.stringify(config));
     const socket = path.join(dir, 'wx.sock');
     const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', cfg, '--socket', socket], { cwd: ROOT, stdio: ['ignore', log, log] });
+    const argv = [process.execPath, BIN, 'serve', '--config', cfg, '--socket', socket, ...serveArgs];
+    const cmd = [...wrap, ...argv];
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const deadline = Date.now() + timeoutMs;
     for (;;) {

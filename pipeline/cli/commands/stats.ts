@@ -4,6 +4,7 @@
 import { parseCommand, str } from '../args.js';
 import { formatChainStats } from '../chain-format.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
+import { topCommand } from './top.js';
 
 export const STATS_HELP = `Usage: wasmxdp stats [--port <name>] [--json] [--socket <path>]
 
@@ -13,6 +14,8 @@ empty), and each hot swap with the pause it caused on the data path.
 
 Options:
   --port <name>        only this port
+  --watch              refresh every second: the same view as 'wasmxdp top'
+                       (see 'wasmxdp top --help' for --interval and --count)
 ${CLIENT_HELP}`;
 
 const OPTIONS = { ...CLIENT_OPTIONS, port: { type: 'string' } } as const;
@@ -38,6 +41,7 @@ function formatStats(r: { ports: PortStats[] }): string {
 }
 
 export async function statsCommand(argv: string[], print: (s: string) => void): Promise<number> {
+  if (argv.includes('--watch')) return topCommand(argv.filter((a) => a !== '--watch'), print);
   const p = parseCommand('stats', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(STATS_HELP); return 0; }
   const port = str(p, 'port');

@@ -4,6 +4,8 @@
 import { parseCommand } from '../args.js';
 import { formatChainStatus } from '../chain-format.js';
 import { ask, CLIENT_HELP, CLIENT_OPTIONS, output } from './daemon-client.js';
+import { supervisionLines } from '../../ops/supervision-text.js';
+import type { QueueSupervision } from '../../ops/supervisor.js';
 
 export const STATUS_HELP = `Usage: wasmxdp status [--json] [--socket <path>]
 
@@ -22,15 +24,18 @@ interface PortStatus {
   deploying?: { what: string; forMs: number } | null;
   versions: { version: number; name: string; state: string; health: string; deployedAt: string; note: string | null; resetMaps: string[]; kept?: boolean }[];
   swapPauses: { swaps: number; pauseUs: { median: number | null; max: number | null }; instantiateUs: { median: number | null; max: number | null } };
+  supervision?: QueueSupervision[];
 }
 
-export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[] }): string {
-  const lines = [`daemon pid ${r.pid}, up ${(r.uptimeMs / 1000).toFixed(0)} s, ${r.ports.length} port(s)`];
+export function formatStatus(r: { pid: number; uptimeMs: number; ports: PortStatus[]; memory?: { rssBytes: number; heapUsedBytes: number } }): string {
+  const mem = r.memory ? `, rss ${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(r.memory.heapUsedBytes / 2 ** 20).toFixed(0)} MiB)` : '';
+  const lines = [`daemon pid ${r.pid}, up ${(r.uptimeMs / 1000).toFixed(0)} s, ${r.ports.length} port(s)${mem}`];
   for (const p of r.ports) {
     if ((p as { chain?: boolean }).chain) { lines.push('', formatChainStatus(p as never)); continue; }
     lines.push('', `port ${p.name} (owner ${p.owner}): ${p.ifaces.join(', ')} queues ${p.queues.join(', ')}, ${p.mode} mode${p.error ? `  ERROR: ${p.error}` : ''}`);
     if (p.program) lines.push(`  running v${p.program.version} ${p.program.name}, health ${p.program.health}${p.quarantined ? `, QUARANTINED: ${p.programStatus.join('; ')}` : ''}`);
     if (p.lastRollback) lines.push(`  last automatic rollback: ${p.lastRollback}`);
+    lines.push(...supervisionLines(p.supervision ?? []));
     const s = p.swapPauses;
     if (s.swaps) lines.push(`  swaps: ${s.swaps}, data-path pause median ${s.pauseUs.median ?? '-'} us max ${s.pauseUs.max ?? '-'} us, instantiate median ${s.instantiateUs.median} us max ${s.instantiateUs.max} us`);
     if (p.deploying) lines.push(`  in progress: ${p.deploying.what} (for ${p.deploying.forMs} ms)`);

@@ -1,0 +1,29 @@
+// What the daemon's ports last published, as readers off the data path see it
+// (metrics, top, supervision status). Workers post their figures once a
+// second on their own; nothing here asks a worker for anything.
+
+import type { WorkerStats } from '../live/worker-protocol.js';
+
+export interface PublishedQueue {
+  queue: number;
+  /** The worker's last stats message; null before the first one. */
+  figures: WorkerStats | null;
+  /** When the main thread received them (ms since the epoch). */
+  receivedAt: number | null;
+  /** Times the supervisor restarted this queue's worker. */
+  restarts: number;
+  /** Set while the queue's worker is down and could not be brought back. */
+  down: string | null;
+}
+
+export interface PublishedPort {
+  name: string;
+  owner: string;
+  /** The version the port runs (the control plane's view). */
+  version: number | undefined;
+  queues: PublishedQueue[];
+}
+
+export interface PublishedSource {
+  published(): PublishedPort[];
+}

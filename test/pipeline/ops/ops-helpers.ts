@@ -1,0 +1,64 @@
+// What the operations suites share: a test frame, waiting with a bound, the
+// metrics address a daemon logged, and a serve on veths in a lab namespace.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compileHandlerCached } from '../../../host/compile.js';
+import { ROOT } from '../../helpers/cli.js';
+import { TestDaemon } from '../../helpers/daemon.js';
+import { NetLab, type Veth } from '../../helpers/netns.js';
+
+/** A raw frame to the veth's own MAC with a local-experimental EtherType: nothing else looks at it. */
+export function rawFrame(veth: Veth): Uint8Array {
+  const f = new Uint8Array(64);
+  f.set(veth.mac.split(':').map((x) => parseInt(x, 16)), 0);
+  f.set(veth.peerMac.split(':').map((x) => parseInt(x, 16)), 6);
+  f[12] = 0x88; f[13] = 0xb5;
+  return f;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** The URL of the daemon's /metrics, from its log line (the config asked for port 0). */
+export function metricsUrl(daemon: TestDaemon): Promise<string> {
+  return waitFor('the metrics log line', () => /metrics on (http:\/\/\S+\/metrics)/.exec(daemon.log())?.[1]);
+}
+
+/** A `wasmxdp serve` on veths in a lab namespace, with its programs compiled into a temporary directory. */
+export interface ServeLab { tmp: string; lab: NetLab; veths: Veth[]; peerNs: string; daemon: TestDaemon; wasm: Record<string, string> }
+
+/**
+ * Compiles the test guests named, makes `veths` veth pairs (peers in one
+ * namespace) and starts serve on config(wasm, veths) with extra serve options.
+ */
+export async function startServeLab(guests: string[], config: (wasm: Record<string, string>, veths: Veth[]) => unknown, opts: { veths?: number; serveArgs?: string[] } = {}): Promise<ServeLab> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-ops-'));
+  const wasm: Record<string, string> = {};
+  for (const g of guests) {
+    wasm[g] = path.join(tmp, `${g}.wasm`);
+    fs.writeFileSync(wasm[g], await compileHandlerCached(path.join(ROOT, 'test/pipeline/guests', `${g}.ts`)));
+  }
+  const lab = new NetLab();
+  const peerNs = lab.addNetns();
+  const veths = Array.from({ length: opts.veths ?? 1 }, () => lab.addVeth({ peerNs }));
+  const daemon = await TestDaemon.start(tmp, config(wasm, veths), 30_000, opts.serveArgs ?? []);
+  return { tmp, lab, veths, peerNs, daemon, wasm };
+}
+
+/** Stops the daemon, removes the lab and the directory; prints the daemon's log (as test comments). */
+export async function stopServeLab(s: ServeLab | null): Promise<void> {
+  if (!s) return;
+  await s.daemon.stop();
+  s.lab.destroy();
+  process.stdout.write(`# daemon log:\n${s.daemon.log().replace(/^/gm, '#   ')}\n`);
+  fs.rmSync(s.tmp, { recursive: true, force: true });
+}
