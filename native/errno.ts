@@ -7,7 +7,7 @@ const EPERM = 1, ENOENT = 2, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, 
 
 interface NativeError extends Error { errno?: number; op?: string; detail?: string }
 
-const CAPS = 'run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN (AF_XDP sockets, XDP attach), CAP_BPF (programs and maps; CAP_SYS_ADMIN on kernels before 5.8) and CAP_IPC_LOCK (UMEM pinning)';
+const CAPS = 'run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN (AF_XDP sockets, XDP attach), CAP_BPF and CAP_PERFMON (programs and maps; CAP_SYS_ADMIN on kernels before 5.8) and CAP_IPC_LOCK (UMEM pinning)';
 
 export function mapNativeError(e: unknown, context = ''): Error {
   if (e instanceof WasmxdpError) return e;
@@ -21,7 +21,7 @@ export function mapNativeError(e: unknown, context = ''): Error {
   const { errno, op } = ne;
   if (errno === EPERM || errno === EACCES) {
     const step = op === 'umem_create' ? 'creating an AF_XDP socket needs CAP_NET_RAW'
-      : op?.startsWith('bpf_') ? 'loading the XDP program needs CAP_BPF and CAP_NET_ADMIN'
+      : op?.startsWith('bpf_') ? 'loading the XDP program needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN'
       : 'attaching XDP and binding sockets need CAP_NET_ADMIN';
     return new WasmxdpError('E_PERMISSION', msg(`not permitted (${step}): ${CAPS}`), { cause: e });
   }

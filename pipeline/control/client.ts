@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
+import { dirname as pathDirname } from 'node:path';
 import { WasmxdpError, ErrorCode, isWasmxdpError } from '../../host/errors.js';
 import { socketPeer } from '../../native/peercred.js';
 import {
@@ -117,9 +118,25 @@ export async function requestOnce(path: string, cmd: CommandName, args: Record<s
 }
 
 /**
- * Refuses a server that is neither root nor this user: anyone else listening
- * on the path (a squatter in a directory they can write) would receive our
- * modules and could answer anything.
+ * The uid that owns the socket's directory when nobody else can write it
+ * (not group- or world-writable): a server of that uid put its socket where
+ * only it could (a service user's RuntimeDirectory, /run/wasmxdp); null
+ * otherwise, e.g. /tmp, where anyone could have.
+ */
+function exclusiveDirOwner(path: string): number | null {
+  try {
+    const st = fs.statSync(pathDirname(path));
+    return st.mode & 0o022 ? null : st.uid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses a server that is neither root, this user, nor the owner of a socket
+ * directory only that owner can write: anyone else listening on the path (a
+ * squatter in a directory they can write) would receive our modules and could
+ * answer anything.
  */
 function checkServer(sock: net.Socket, path: string): void {
   const me = process.getuid?.() ?? 0;
@@ -135,8 +152,8 @@ function checkServer(sock: net.Socket, path: string): void {
     uid = fs.statSync(path).uid;
     who = `socket file owned by uid ${uid}`;
   }
-  if (uid !== 0 && uid !== me) {
-    throw new WasmxdpError('E_PERMISSION', `refusing to talk to ${path}: the process listening there is not root or you (${who}); someone may have put a socket in the daemon's place. Use a socket in a directory only root can write (e.g. /run/wasmxdp/) and check who created this one`);
+  if (uid !== 0 && uid !== me && uid !== exclusiveDirOwner(path)) {
+    throw new WasmxdpError('E_PERMISSION', `refusing to talk to ${path}: the process listening there is not root, you, or the owner of a socket directory only it can write (${who}); someone may have put a socket in the daemon's place. Use a socket in a directory only root or the daemon's user can write (e.g. /run/wasmxdp/) and check who created this one`);
   }
 }
 

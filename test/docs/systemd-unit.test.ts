@@ -47,7 +47,7 @@ test('docs/operations.md shows the unit file verbatim', () => {
 });
 
 test('the unit grants what AF_XDP needs and no more: no CAP_SYS_ADMIN, bounding set = ambient set', () => {
-  assert.equal([...caps].sort(), ['CAP_BPF', 'CAP_IPC_LOCK', 'CAP_NET_ADMIN', 'CAP_NET_RAW']);
+  assert.equal([...caps].sort(), ['CAP_BPF', 'CAP_IPC_LOCK', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_PERFMON']);
   assert.is(/^CapabilityBoundingSet=(.+)$/m.exec(unitText)![1], caps.join(' '));
   assert.match(unitText, /^RuntimeDirectory=wasmxdp$/m);
   assert.match(unitText, /--socket \/run\/wasmxdp\/wasmxdp\.sock/);
@@ -80,7 +80,7 @@ setpriv('as user nobody with only the unit\'s capabilities: attaches, judges, re
   const status = fs.readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8');
   assert.match(status, /^Uid:\s+65534\s/m);
   const eff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(status)![1]}`);
-  const NUM: Record<string, number> = { CAP_NET_ADMIN: 12, CAP_NET_RAW: 13, CAP_IPC_LOCK: 14, CAP_BPF: 39 };
+  const NUM: Record<string, number> = { CAP_NET_ADMIN: 12, CAP_NET_RAW: 13, CAP_IPC_LOCK: 14, CAP_PERFMON: 38, CAP_BPF: 39 };
   assert.is(eff, caps.reduce((m, c) => m | (1n << BigInt(NUM[c])), 0n), 'effective capabilities are exactly the unit\'s');
 
   const N = 300;

@@ -17,7 +17,7 @@ import { unavailableSuite } from './skip.js';
 
 export const WX_PKT = path.join(NATIVE_DIR, 'build/tools/wx-pkt');
 
-const CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_ADMIN = 21, CAP_BPF = 39;
+const CAP_NET_ADMIN = 12, CAP_NET_RAW = 13, CAP_IPC_LOCK = 14, CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39;
 
 function effectiveCaps(): bigint {
   const m = /^CapEff:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -37,6 +37,7 @@ export function liveUnavailableReason(): string | null {
       !has(CAP_NET_RAW) && 'CAP_NET_RAW',
       !has(CAP_NET_ADMIN) && 'CAP_NET_ADMIN',
       !has(CAP_BPF) && !has(CAP_SYS_ADMIN) && 'CAP_BPF',
+      !has(CAP_PERFMON) && !has(CAP_SYS_ADMIN) && 'CAP_PERFMON',
       !has(CAP_IPC_LOCK) && 'CAP_IPC_LOCK',
     ].filter(Boolean);
     if (missing.length) return `live AF_XDP tests need root (missing ${missing.join(', ')})`;

@@ -87,7 +87,7 @@ if (!root) {
     const err = await requestOnce(sock, 'deploy', { port: 'edge', program: { name: 'secret', bytes: new Uint8Array([0, 97, 115, 109]) } }).catch((e) => e);
     assert.ok(isWasmxdpError(err), String(err));
     assert.is(err.code, 'E_PERMISSION');
-    assert.match(err.message, /refusing to talk to .*not root or you \(pid \d+, uid 65534\)/);
+    assert.match(err.message, /refusing to talk to .*not root, you, or the owner of a socket directory only it can write \(pid \d+, uid 65534\)/);
     const cli = wasmxdp(['status', '--socket', sock]);
     assert.is(cli.status, 1);
     assert.match(cli.stderr, /refusing to talk to/);
