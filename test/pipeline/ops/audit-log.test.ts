@@ -98,7 +98,7 @@ test('a program that keeps trapping is quarantined, and the log says so once', a
   await new Promise((r) => setTimeout(r, 1500));
   assert.is(audit('quarantine').length, 1, 'logged once, not every second');
   // The worker's own lines (trap reports, the sandbox's quarantine notice) are in the log too, as JSON, levelled.
-  const worker = lines().filter((l) => l.msg.startsWith('port bad queue 0: [trap-on-marker]'));
+  const worker = lines().filter((l) => l.msg.startsWith('port bad queue 0: [trap-on-marker v1]'));
   assert.ok(worker.some((l) => l.level === 'warn' && /trap \(unreachable\)/.test(l.msg)));
   assert.ok(worker.some((l) => l.level === 'error' && /\] quarantined: /.test(l.msg)));
   for (const l of daemon.log().split('\n').filter((x) => x.trim() && !x.startsWith('wasmxdp serve:'))) JSON.parse(l);
