@@ -4,6 +4,7 @@
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { DEFAULT_FRAME_SIZE, type FrameSize } from '../../host/abi.js';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
+import { ProgramStats } from '../../host/stats.js';
 import type { ProgramBytes } from '../program/load-program.js';
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import { MAX_QUEUES } from '../../native/index.js';
@@ -240,12 +241,7 @@ function allQueues(ifname: string): number[] {
 function withSharedFigures(latest: WorkerStats | null, shared: Float64Array): WorkerStats {
   const base: WorkerStats = latest ?? {
     type: 'stats', final: true, uptimeMs: 0, ports: [], frames: { total: 0, free: 0, fill: 0, tx: 0, held: 0, invalidAddrs: 0 },
-    program: {
-      packets: 0, batches: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 }, invalidVerdicts: 0, traps: 0,
-      trapsByKind: {} as WorkerStats['program']['trapsByKind'], fuelExhaustions: 0, failVerdicts: 0, reruns: 0, instantiations: 0,
-      lastTrap: null, quarantined: false, status: 'terminated', nsPerPacket: { avg: 0, p99: 0 },
-      batchDuration: { boundsUs: [], counts: [], count: 0, sumUs: 0 },
-    },
+    program: { ...new ProgramStats().snapshot(), status: 'terminated' },
   };
   const v = (i: number) => shared[FIG_VERDICTS + i];
   return {
