@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
 import { ControlClient } from '../../../pipeline/control/client.js';
@@ -14,7 +13,13 @@ import { ROOT } from '../../helpers/cli.js';
 import { teardownDaemon, TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
+import { experimentalFrame } from '../../helpers/packets.js';
 import { sendFrames } from '../../helpers/traffic.js';
+import { waitFor as waitForEvery } from '../../helpers/wait.js';
+
+/** A raw frame to the veth's own MAC with a local-experimental EtherType: nothing else looks at it. */
+const testFrame = (): Uint8Array => experimentalFrame(veth.mac, veth.peerMac);
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) => waitForEvery(what, fn, timeoutMs, 50);
 
 const test = await liveSuite('wasmxdp serve: hot swap, health check, rollback, maps, SIGTERM');
 
@@ -39,24 +44,7 @@ function cliJson<T = Record<string, unknown>>(args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
-/** A raw frame to the veth's own MAC with a local-experimental EtherType: nothing else looks at it. */
-function testFrame(): Uint8Array {
-  const f = new Uint8Array(64);
-  f.set(veth.mac.split(':').map((x) => parseInt(x, 16)), 0);
-  f.set(veth.peerMac.split(':').map((x) => parseInt(x, 16)), 6);
-  f[12] = 0x88; f[13] = 0xb5;
-  return f;
-}
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface PortStats {
   packets: number; version: number;

@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
 import { compileHandlerCached } from '../../../host/compile.js';
 import { ControlClient } from '../../../pipeline/control/client.js';
@@ -22,6 +21,7 @@ import { liveSuite } from '../../helpers/live.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
 import { mac } from '../../helpers/packets.js';
 import { sendFrames } from '../../helpers/traffic.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const test = await liveSuite('tenants live: two tenants on one veth port, kernel classification, tenant sockets');
 
@@ -54,15 +54,6 @@ function jsonAs<T = any>(uid: number | null, args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function echo(host: string, count: number): { sent: number; matched: number } {
   const out = lab.exec(peerNs, process.execPath, [path.join(ROOT, 'dist/test/helpers/udp-peer.js'), 'echo', host, '7', String(count), '1000']);
