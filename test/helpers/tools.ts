@@ -17,6 +17,7 @@ export const TOOL_PACKAGES = {
   trafgen: 'netsniff-ng',
   bpftool: 'bpftool',
   clang: 'clang',
+  'wasm-ld': 'lld',
 } as const;
 export type Tool = keyof typeof TOOL_PACKAGES;
 

@@ -32,7 +32,8 @@ test('build writes a module that inspect describes: ABI 1, the wx_batch export, 
   assert.match(text.stdout, /ABI version: 1/);
 });
 
-test('inspect prints the WIT world and ABI version of every built example, AssemblyScript and C', () => {
+// The C example needs clang and wasm-ld (lld) to build.
+needing(test, 'clang', 'wasm-ld')('inspect prints the WIT world and ABI version of every built example, AssemblyScript and C', () => {
   const examples = fs.readdirSync('examples').filter((n) => ['handler.ts', 'handler.c'].some((f) => fs.existsSync(path.join('examples', n, f))));
   assert.ok(examples.includes('udp-reflector-c'));
   for (const name of examples) {
