@@ -58,12 +58,18 @@ withAddon('peerCredentials reads the pid and uid at the other end of a Unix sock
   await new Promise<void>((r) => srv.listen(p, () => r()));
   const accepted = new Promise<net.Socket>((r) => srv.once('connection', r));
   const c = net.connect(p);
-  await new Promise((r) => c.once('connect', r));
-  const s = await accepted;
-  assert.equal(socketPeer(c), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
-  assert.equal(socketPeer(s).pid, process.pid);
-  c.destroy(); s.destroy();
-  await new Promise((r) => srv.close(r));
+  try {
+    await new Promise((r) => c.once('connect', r));
+    const s = await accepted;
+    try {
+      assert.equal(socketPeer(c), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+      assert.equal(socketPeer(s).pid, process.pid);
+    } finally { s.destroy(); }
+  } finally {
+    // A failed assertion must not leave the server holding the process open.
+    c.destroy();
+    await new Promise((r) => srv.close(r));
+  }
 });
 
 if (!root) {
