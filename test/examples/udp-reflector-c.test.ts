@@ -4,26 +4,20 @@
 // capture and on hand-made echo requests and non-requests.
 
 import path from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Action } from '../../host/abi.js';
-import { cToolchain } from '../../host/compile-c.js';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { assertAllocationFree, BUNDLED_CAPTURE, bundledFrames } from '../helpers/allocation.js';
 import { wasmxdp } from '../helpers/cli.js';
 import { runGuest, type RunGuestResult } from '../helpers/guest.js';
+import { toolSuite } from '../helpers/tools.js';
 import { eth, ipv4, ipv6, tcp, udp } from '../helpers/packets.js';
 
 const C_HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector-c');
 const AS_HANDLER = path.join(PROJECT_ROOT, 'examples/udp-reflector/handler.ts');
-const test = suite('examples/udp-reflector-c');
-
-// Without clang and wasm-ld no test is registered (one line says what to
-// install); under WASMXDP_REQUIRE_LIVE=1 the tests run and fail instead.
-if (!cToolchain().ok && process.env.WASMXDP_REQUIRE_LIVE !== '1') {
-  console.log(`examples/udp-reflector-c skipped: install ${cToolchain().missing.join(' and ')} (apt-get install clang lld)`);
-  process.exit(0);
-}
+// Without clang and wasm-ld every test is skipped (one line says what to
+// install); under WASMXDP_REQUIRE_TOOLS=1 (CI) they fail instead.
+const test = toolSuite('examples/udp-reflector-c', ['clang', 'wasm-ld']);
 
 function assertTwins(c: RunGuestResult, as: RunGuestResult, what: string): void {
   assert.is(c.results.length, as.results.length);
