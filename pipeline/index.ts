@@ -1,5 +1,5 @@
 // The package's embedding API (`import ... from "wasmxdp"`): compile or load a
-// handler, run it in a Sandbox over frames (OfflineRunner, MemoryPort) or live
+// handler, run it in a Sandbox over frames (OfflineRunner) or live
 // AF_XDP ports, read and write captures, talk to a running `wasmxdp serve`.
 // Everything else under dist/ is internal and may change.
 
@@ -15,7 +15,6 @@ export { Batch } from '../host/batch.js';
 export type { ProgramStatsSnapshot } from '../host/stats.js';
 export { MapHandle, type UpdateFlag } from '../host/maps/map.js';
 export { OfflineRunner, DEFAULT_HEADROOM, type OfflineFrame, type OfflineVerdict, type OfflineSummary, type VerdictSink } from './offline/offline-runner.js';
-export { MemoryPort, type MemoryPortOutput } from './ports/memory-port.js';
 export { loadProgramBytes, type ProgramBytes } from './program/load-program.js';
 export { createSandbox, type ProgramOptions } from './program/create-sandbox.js';
 export * from './capture/index.js';

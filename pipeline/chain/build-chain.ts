@@ -11,7 +11,7 @@ import type { ProgramBytes } from '../program/load-program.js';
 import type { Quota, StageConfig, TenantConfig } from '../tenants/config.js';
 import { OPERATOR } from '../tenants/config.js';
 import { checkMapQuota, checkModuleQuota } from '../tenants/quota.js';
-import type { MapShapeSpec } from '../live/control-messages.js';
+import type { MapShapeSpec } from '../../host/maps/map-ops.js';
 import { ChainRunner, ChainTenant } from './chain-runner.js';
 import { ChainStage } from './stage.js';
 

@@ -6,7 +6,7 @@
 
 import { Action, BATCH_CAPACITY, FRAME_AREA_OFFSET } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
-import { DEFAULT_HEADROOM } from '../offline/offline-runner.js';
+import { XDP_PACKET_HEADROOM as DEFAULT_HEADROOM } from '../../host/abi.js';
 import { NO_TENANT, TenantClassifier } from '../tenants/classifier.js';
 import type { ChainRunner } from './chain-runner.js';
 

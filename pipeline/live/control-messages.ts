@@ -5,15 +5,10 @@
 // still sees them at the next batch boundary; replies and events go back on
 // parentPort.
 
-import type { CaptureRequest } from '../ops/capture-tap.js';
+import type { CaptureRequest } from './capture-tap.js';
+import type { MapOpRequest, MapShapeSpec } from '../../host/maps/map-ops.js';
 
-export interface MapShapeSpec {
-  name: string;
-  kind: 'hash' | 'lru_hash' | 'array' | 'counters';
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-}
+export type { MapOpName, MapOpRequest, MapShapeSpec } from '../../host/maps/map-ops.js';
 
 export interface HealthPolicy {
   /** The new version must handle at least this many packets without a trap... */
@@ -44,22 +39,6 @@ export interface SwapRequest {
   /** null: no probation (a rollback). */
   health: HealthPolicy | null;
   reason: 'deploy' | 'rollback';
-}
-
-export type MapOpName = 'list' | 'get' | 'set' | 'delete' | 'dump';
-
-export interface MapOpRequest {
-  type: 'map';
-  id: number;
-  op: MapOpName;
-  map?: string;
-  /** Hex bytes, `field=value,...` with keySchema, or a decimal index for array/counters maps; or raw bytes. */
-  key?: string | Uint8Array;
-  value?: string | Uint8Array;
-  keySchema?: Record<string, string>;
-  valueSchema?: Record<string, string>;
-  /** dump: at most this many entries. */
-  limit?: number;
 }
 
 export interface FiguresRequest { type: 'figures'; id: number }

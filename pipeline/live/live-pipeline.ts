@@ -11,8 +11,8 @@ import { MAX_QUEUES } from '../../native/index.js';
 import { checkInterface, rxQueueCount } from './interfaces.js';
 import type { HealthEvent } from './control-messages.js';
 import { RequestBody, WorkerRequests } from './worker-requests.js';
-import type { ChainInit } from '../chain/chain-protocol.js';
-import { chainStageKeys, stageStats } from '../chain/chain-protocol.js';
+import type { ChainInit } from './chain-protocol.js';
+import { chainStageKeys, stageStats } from './chain-protocol.js';
 import {
   CONTROL_WORDS, CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, FIGURE_WORDS, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats,
 } from './worker-protocol.js';
@@ -159,7 +159,7 @@ export class LivePipeline {
         transfer.push(c.port2);
       }
     }
-    const script = this.opts.chain ? new URL('../chain/chain-worker.js', import.meta.url) : new URL('./port-worker.js', import.meta.url);
+    const script = this.opts.chain ? new URL('./chain-worker.js', import.meta.url) : new URL('./port-worker.js', import.meta.url);
     const worker = new Worker(script, { workerData: init, transferList: transfer });
     let exitResolve!: () => void;
     const handle: WorkerHandle = {

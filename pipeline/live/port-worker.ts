@@ -11,7 +11,7 @@ import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
 import { FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
-import { CaptureTap } from '../ops/capture-tap.js';
+import { CaptureTap } from './capture-tap.js';
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 

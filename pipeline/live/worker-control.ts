@@ -9,8 +9,8 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import { MapsRegion } from '../../host/maps/region.js';
 import type { Sandbox } from '../../host/sandbox.js';
-import { applyMapOp } from '../control/map-ops.js';
-import type { CaptureRequest } from '../ops/capture-tap.js';
+import { applyMapOp } from '../../host/maps/map-ops.js';
+import type { CaptureRequest } from './capture-tap.js';
 import type {
   ControlFigures, ControlReply, ControlRequest, HealthEvent, HealthPolicy, MapShapeSpec, SwapRecord, SwapRequest, VersionFigures,
 } from './control-messages.js';

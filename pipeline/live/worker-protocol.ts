@@ -9,7 +9,7 @@ import type { FrameAccounting, PortCounters, ProgramStats, XdpMode, XdpSocketSta
 import type { ProgramOptions } from '../program/create-sandbox.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { ControlFigures, ControlReply, HealthEvent } from './control-messages.js';
-import type { ChainInit, ChainFigures } from '../chain/chain-protocol.js';
+import type { ChainInit, ChainFigures } from './chain-protocol.js';
 
 export interface LivePortSpec {
   ifname: string;

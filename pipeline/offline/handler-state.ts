@@ -6,7 +6,7 @@
 import { COUNTERS_COUNT } from '../../host/abi.js';
 import { MapsRegion } from '../../host/maps/region.js';
 import type { Sandbox } from '../../host/sandbox.js';
-import { applyMapOp, type MapEntry, type MapSummary } from '../control/map-ops.js';
+import { applyMapOp, type MapEntry, type MapSummary } from '../../host/maps/map-ops.js';
 
 /** Non-zero entries of a counters map kept in the report (--json) ... */
 export const KEPT_COUNTER_ENTRIES = 1024;

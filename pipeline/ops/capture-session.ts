@@ -5,7 +5,7 @@
 
 import { WasmxdpError } from '../../host/errors.js';
 import { Action } from '../../host/abi.js';
-import { CaptureRing } from './capture-ring.js';
+import { CaptureRing } from '../live/capture-ring.js';
 
 export const VERDICT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 const RING_BYTES = 4 * 1024 * 1024;

@@ -4,7 +4,7 @@
 
 import { WasmxdpError } from '../../host/errors.js';
 import { geometry } from '../../host/maps/layout.js';
-import type { MapShapeSpec } from '../live/control-messages.js';
+import type { MapShapeSpec } from '../../host/maps/map-ops.js';
 import type { Quota } from './config.js';
 import { KIND_BY_NAME } from '../../host/maps/region.js';
 

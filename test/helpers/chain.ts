@@ -3,7 +3,7 @@
 // and frames addressed to each tenant's prefix.
 import path from 'node:path';
 import { ChainPort } from '../../pipeline/chain/chain-port.js';
-import { loadChain, LoadedChain } from '../../pipeline/chain/load-chain.js';
+import { loadChain, LoadedChain } from '../../pipeline/control/load-chain.js';
 import { validateConfig } from '../../pipeline/control/config.js';
 import { ROOT } from './cli.js';
 import { eth, ipv4, udp } from './packets.js';

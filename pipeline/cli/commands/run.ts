@@ -2,8 +2,8 @@ import { WasmxdpError } from '../../../host/errors.js';
 import { FAIL_VERDICTS, FailVerdict } from '../../../host/sandbox.js';
 import type { ProgramOptions } from '../../program/create-sandbox.js';
 import { num, parseCommand, Parsed, str } from '../args.js';
-import { runLive } from '../../live/run-live.js';
-import { runOffline } from '../../offline/run-offline.js';
+import { runLive } from './run-live.js';
+import { runOffline } from './run-offline.js';
 
 export const RUN_HELP = `Usage:
   wasmxdp run <handler> --pcap <capture> [--out <file.pcapng|file.pcap>] [--only <verdicts>] [--json]

@@ -8,11 +8,11 @@ import { Daemon } from '../../control/daemon.js';
 import { socketPath, type Request } from '../../control/protocol.js';
 import { checkSocketDir, ControlServer } from '../../control/server.js';
 import { parseCommand, str } from '../args.js';
-import { listenTenantSockets } from '../../tenants/tenant-sockets.js';
+import { listenTenantSockets } from '../../control/tenant-sockets.js';
 import { startMetrics } from '../../ops/metrics-server.js';
-import { serveLogger, LOG_OPTIONS, LOG_HELP } from '../../ops/serve-log.js';
-import { audited, watchQuarantines } from '../../ops/audit.js';
-import { Persistence } from '../../ops/persistence.js';
+import { serveLogger, LOG_OPTIONS, LOG_HELP } from '../serve-log.js';
+import { audited, watchQuarantines } from '../../control/audit.js';
+import { Persistence } from '../../control/persistence.js';
 import { StateStore } from '../../ops/state-store.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]

@@ -10,7 +10,7 @@ import { Action } from '../../../host/abi.js';
 import { MapsRegion } from '../../../host/maps/region.js';
 import type { ChainStage } from '../../../pipeline/chain/stage.js';
 import { ChainPort } from '../../../pipeline/chain/chain-port.js';
-import { loadChain } from '../../../pipeline/chain/load-chain.js';
+import { loadChain } from '../../../pipeline/control/load-chain.js';
 import { validateConfig } from '../../../pipeline/control/config.js';
 import { ROOT } from '../../helpers/cli.js';
 import { ACME_NET, chainConfig, chainPort, example, GLOBEX_NET, guest, udpTo } from '../../helpers/chain.js';

@@ -16,7 +16,7 @@ import type { LivePipeline } from '../../../pipeline/live/live-pipeline.js';
 import { formatStatus } from '../../../pipeline/cli/commands/status.js';
 import type { QueueSupervision } from '../../../pipeline/ops/supervisor.js';
 import { Logger } from '../../../pipeline/ops/log.js';
-import { Persistence } from '../../../pipeline/ops/persistence.js';
+import { Persistence } from '../../../pipeline/control/persistence.js';
 import { StateStore } from '../../../pipeline/ops/state-store.js';
 import { ROOT } from '../../helpers/cli.js';
 import { liveSuite } from '../../helpers/live.js';

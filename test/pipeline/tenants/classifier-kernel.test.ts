@@ -3,7 +3,7 @@
 // every frame of a varied set the same tenant in the kernel (id delivered
 // with the AF_XDP descriptor) as TenantClassifier gives the received bytes.
 import * as assert from 'uvu/assert';
-import { kernelSelectors } from '../../../pipeline/chain/chain-worker.js';
+import { kernelSelectors } from '../../../pipeline/live/chain-worker.js';
 import { validateConfig } from '../../../pipeline/control/config.js';
 import { TenantClassifier } from '../../../pipeline/tenants/classifier.js';
 import { ROOT } from '../../helpers/cli.js';

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateConfig } from '../../../pipeline/control/config.js';
-import { loadChain } from '../../../pipeline/chain/load-chain.js';
+import { loadChain } from '../../../pipeline/control/load-chain.js';
 import { ROOT } from '../../helpers/cli.js';
 import { ACME_NET, chainConfig, example, guest } from '../../helpers/chain.js';
 

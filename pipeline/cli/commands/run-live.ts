@@ -1,14 +1,14 @@
 // `wasmxdp run <handler> --iface ...`: attach, print figures once a second,
 // stop on Ctrl-C, SIGTERM or --duration, detach, print the summary.
 
-import { MAX_QUEUE } from '../../host/abi.js';
-import { WasmxdpError } from '../../host/errors.js';
-import { num, Parsed, str } from '../cli/args.js';
-import { programOptions } from '../cli/commands/run.js';
-import { MAX_QUEUES } from '../../native/index.js';
-import { loadProgramBytes } from '../program/load-program.js';
-import { formatSecond, formatSummary, LiveTotals, sumFigures } from './live-figures.js';
-import { LivePipeline } from './live-pipeline.js';
+import { MAX_QUEUE } from '../../../host/abi.js';
+import { WasmxdpError } from '../../../host/errors.js';
+import { num, Parsed, str } from '../args.js';
+import { programOptions } from './run.js';
+import { MAX_QUEUES } from '../../../native/index.js';
+import { loadProgramBytes } from '../../program/load-program.js';
+import { formatSecond, formatSummary, LiveTotals, sumFigures } from '../../live/live-figures.js';
+import { LivePipeline } from '../../live/live-pipeline.js';
 
 function parseQueue(p: Parsed): number | 'all' {
   const q = str(p, 'queue');

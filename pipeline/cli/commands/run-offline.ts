@@ -3,19 +3,19 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ACTION_NAMES, Action } from '../../host/abi.js';
-import { WasmxdpError } from '../../host/errors.js';
-import { openCapture } from '../capture/index.js';
-import { Parsed, str } from '../cli/args.js';
-import { programOptions } from '../cli/commands/run.js';
-import { formatVerdictTable, RunReport } from '../cli/verdict-table.js';
-import { createSandbox } from '../program/create-sandbox.js';
-import { loadProgramBytes } from '../program/load-program.js';
-import { handlerState } from './handler-state.js';
-import { OfflineRunner } from './offline-runner.js';
-import { Progress, type ProgressStream } from './progress.js';
-import { VerdictOutput, outputFormat } from './verdict-output.js';
-import { measureWarm, TimingSample } from './warm-timing.js';
+import { ACTION_NAMES, Action } from '../../../host/abi.js';
+import { WasmxdpError } from '../../../host/errors.js';
+import { openCapture } from '../../capture/index.js';
+import { Parsed, str } from '../args.js';
+import { programOptions } from './run.js';
+import { formatVerdictTable, RunReport } from '../verdict-table.js';
+import { createSandbox } from '../../program/create-sandbox.js';
+import { loadProgramBytes } from '../../program/load-program.js';
+import { handlerState } from '../../offline/handler-state.js';
+import { OfflineRunner } from '../../offline/offline-runner.js';
+import { Progress, type ProgressStream } from '../../offline/progress.js';
+import { VerdictOutput, outputFormat } from '../../offline/verdict-output.js';
+import { measureWarm, TimingSample } from '../../offline/warm-timing.js';
 
 function parseOnly(p: Parsed): Set<number> | null {
   const only = str(p, 'only');

@@ -1,8 +1,8 @@
 // serve's --log-format and --log-level options.
 
 import { WasmxdpError } from '../../host/errors.js';
-import { Parsed, str } from '../cli/args.js';
-import { LOG_FORMATS, LOG_LEVELS, Logger, LogFormat, LogLevel } from './log.js';
+import { Parsed, str } from './args.js';
+import { LOG_FORMATS, LOG_LEVELS, Logger, LogFormat, LogLevel } from '../ops/log.js';
 
 export const LOG_OPTIONS = { 'log-format': { type: 'string' }, 'log-level': { type: 'string' } } as const;
 

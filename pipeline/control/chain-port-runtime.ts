@@ -5,8 +5,8 @@
 // only its own; another tenant's stage is reported as missing.
 
 import { WasmxdpError } from '../../host/errors.js';
-import type { PortConfig } from '../control/config.js';
-import { DEFAULT_PORT_POLICY, PortPolicy, PortRuntime, PipelineLike } from '../control/port-runtime.js';
+import type { PortConfig } from './config.js';
+import { DEFAULT_PORT_POLICY, PortPolicy, PortRuntime, PipelineLike } from './port-runtime.js';
 import type { HealthEvent } from '../live/control-messages.js';
 import { LivePipeline } from '../live/live-pipeline.js';
 import type { RequestBody } from '../live/worker-requests.js';
@@ -14,7 +14,7 @@ import type { WorkerStats } from '../live/worker-protocol.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
 import { checkMapQuota, checkModuleQuota } from '../tenants/quota.js';
-import { ChainInit, ChainStageInit, stageKey, TenantFiguresMsg } from './chain-protocol.js';
+import { ChainInit, ChainStageInit, stageKey, TenantFiguresMsg } from '../live/chain-protocol.js';
 
 export interface StageEntry {
   /** `stage` for the operator's, `tenant/stage` for a tenant's. */

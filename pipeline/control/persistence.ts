@@ -4,10 +4,10 @@
 // be used is reported and the port starts from the config; a config whose
 // program changed since the state was written wins over the state.
 
-import type { PortRuntime, VersionRecord } from '../control/port-runtime.js';
-import type { Request } from '../control/protocol.js';
-import type { Logger } from './log.js';
-import { compactWrites, PortState, STATE_FORMAT, StateStore, StoredMapWrite } from './state-store.js';
+import type { PortRuntime, VersionRecord } from './port-runtime.js';
+import type { Request } from './protocol.js';
+import type { Logger } from '../ops/log.js';
+import { compactWrites, PortState, STATE_FORMAT, StateStore, StoredMapWrite } from '../ops/state-store.js';
 
 export interface PortSource { runtimes(): PortRuntime[] }
 

@@ -4,12 +4,36 @@
 // counters keys, a decimal number for counters values) or raw bytes; results
 // are plain data (u64s as decimal strings) that survive msgpack and JSON.
 
-import { WasmxdpError } from '../../host/errors.js';
-import { MapKind } from '../../host/maps/layout.js';
-import type { MapHandle } from '../../host/maps/map.js';
-import type { MapInfo, MapsRegion } from '../../host/maps/region.js';
-import { decodeFields, FieldSchema, fieldSize, parseBytesArg, toHex } from '../../host/maps/schema.js';
-import type { MapOpRequest } from '../live/control-messages.js';
+import { WasmxdpError } from '../errors.js';
+import { MapKind } from './layout.js';
+import type { MapHandle } from './map.js';
+import type { MapInfo, MapsRegion } from './region.js';
+import { decodeFields, FieldSchema, fieldSize, parseBytesArg, toHex } from './schema.js';
+
+/** A map a module declares, as a swap request or a tenant quota sees it. */
+export interface MapShapeSpec {
+  name: string;
+  kind: 'hash' | 'lru_hash' | 'array' | 'counters';
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+export type MapOpName = 'list' | 'get' | 'set' | 'delete' | 'dump';
+
+export interface MapOpRequest {
+  type: 'map';
+  id: number;
+  op: MapOpName;
+  map?: string;
+  /** Hex bytes, `field=value,...` with keySchema, or a decimal index for array/counters maps; or raw bytes. */
+  key?: string | Uint8Array;
+  value?: string | Uint8Array;
+  keySchema?: Record<string, string>;
+  valueSchema?: Record<string, string>;
+  /** dump: at most this many entries. */
+  limit?: number;
+}
 
 export const DEFAULT_DUMP_LIMIT = 100_000;
 

@@ -4,9 +4,9 @@
 // decides on its own, are logged when the published figures first show them.
 
 import { isWasmxdpError } from '../../host/errors.js';
-import type { Request } from '../control/protocol.js';
-import type { Logger } from './log.js';
-import type { PublishedSource } from './published.js';
+import type { Request } from './protocol.js';
+import type { Logger } from '../ops/log.js';
+import type { PublishedSource } from '../ops/published.js';
 
 const AUDITED = new Set(['deploy', 'rollback', 'map.set', 'map.delete']);
 

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { ControlClient } from '../../../pipeline/control/client.js';
 import type { Request } from '../../../pipeline/control/protocol.js';
 import type { ControlServer } from '../../../pipeline/control/server.js';
-import { listenTenantSockets } from '../../../pipeline/tenants/tenant-sockets.js';
+import { listenTenantSockets } from '../../../pipeline/control/tenant-sockets.js';
 import { DEFAULT_QUOTA, TenantConfig } from '../../../pipeline/tenants/config.js';
 
 const test = suite('tenant sockets: owner and mode from the config, identity from the socket');

@@ -3,12 +3,12 @@
 // their paths, built into sandboxes (build-chain.ts), plus the classifier
 // for that port's selectors.
 
-import type { PipelineConfig } from '../control/config.js';
+import type { PipelineConfig } from './config.js';
 import { WasmxdpError } from '../../host/errors.js';
 import { loadProgramBytes } from '../program/load-program.js';
 import { TenantClassifier } from '../tenants/classifier.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
-import { buildChain, BuiltChain, ChainOptions, StageSpec } from './build-chain.js';
+import { buildChain, BuiltChain, ChainOptions, StageSpec } from '../chain/build-chain.js';
 
 /** Tenants with a selector on `port`, in config order. */
 export function tenantsOf(config: Pick<PipelineConfig, 'tenants'>, port: string): TenantConfig[] {

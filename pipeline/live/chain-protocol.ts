@@ -5,11 +5,11 @@
 
 import type { ProgramStatsSnapshot } from '../../host/stats.js';
 import type { TenantCounters } from '../../native/tenants.js';
-import type { ControlFigures } from '../live/control-messages.js';
-import type { WorkerStats } from '../live/worker-protocol.js';
+import type { ControlFigures } from './control-messages.js';
+import type { WorkerStats } from './worker-protocol.js';
 import type { ProgramBytes } from '../program/load-program.js';
 import type { StageConfig, TenantConfig } from '../tenants/config.js';
-import type { CopyStats } from './stage.js';
+import type { CopyStats } from '../chain/stage.js';
 
 export interface ChainStageInit { key: string; owner: string; config: StageConfig; program: ProgramBytes }
 

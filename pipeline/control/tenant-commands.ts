@@ -4,9 +4,9 @@
 // rate, delivered to user space, and their final verdicts.
 
 import { WasmxdpError } from '../../host/errors.js';
-import type { ChainPortRuntime } from '../chain/chain-port-runtime.js';
-import type { TenantConfig } from './config.js';
-import type { Selector } from './selector.js';
+import type { ChainPortRuntime } from './chain-port-runtime.js';
+import type { TenantConfig } from '../tenants/config.js';
+import type { Selector } from '../tenants/selector.js';
 
 const selectorText = (s: Selector) => ({
   port: s.port, ...(s.dst ? { dst: s.dst.text } : {}), ...(s.vlan !== undefined ? { vlan: s.vlan } : {}),

@@ -5,9 +5,9 @@
 // its requests name: identity comes from which file the kernel let it open.
 
 import fs from 'node:fs';
-import type { Request } from '../control/protocol.js';
-import { ControlServer, Handler, ServerOptions } from '../control/server.js';
-import type { TenantConfig } from './config.js';
+import type { Request } from './protocol.js';
+import { ControlServer, Handler, ServerOptions } from './server.js';
+import type { TenantConfig } from '../tenants/config.js';
 
 /** The requests of a tenant's connection, re-labelled with the tenant the socket belongs to. */
 export function asTenant(tenant: string, handler: Handler): Handler {

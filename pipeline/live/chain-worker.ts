@@ -12,12 +12,12 @@ import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
 import type { TenantSelector } from '../../native/tenants.js';
-import { WorkerControl } from '../live/worker-control.js';
-import { runBurstLoop, RX_RING } from '../live/burst-loop.js';
-import { PortFigures, WorkerInit, WorkerMessage, WorkerStats } from '../live/worker-protocol.js';
-import { buildChain } from './build-chain.js';
+import { WorkerControl } from './worker-control.js';
+import { runBurstLoop, RX_RING } from './burst-loop.js';
+import { PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import { buildChain } from '../chain/build-chain.js';
 import { stageStats, type ChainFigures, type ChainInit, type StageFigures, type TenantFiguresMsg } from './chain-protocol.js';
-import type { ChainStage } from './stage.js';
+import type { ChainStage } from '../chain/stage.js';
 
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
