@@ -202,6 +202,7 @@ export class Sandbox {
     this.guestLog.rename(this.label);
     this.quarantine?.clear();
     this.broken = null;
+    this.stats.quarantined = false;
     this.stats.status = 'running';
   }
 
@@ -369,6 +370,7 @@ export class Sandbox {
     if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
     const q = this.quarantine;
     if (q !== null && q.trap(kind, msg, nowMs, callMs)) {
+      this.stats.quarantined = true;
       this.stats.status = this.status();
       this.guestLog.notice(this.stats.status);
       return;
@@ -379,6 +381,7 @@ export class Sandbox {
       // The module no longer starts (e.g. its start function depends on memory
       // the guest corrupted): stop calling it rather than stop the port.
       this.broken = `re-instantiation after a trap failed: ${(err as Error).message}`;
+      this.stats.quarantined = true;
       this.stats.status = this.status();
       this.guestLog.notice(this.stats.status);
     }

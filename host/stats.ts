@@ -47,6 +47,8 @@ export class ProgramStats {
   reruns = 0;
   instantiations = 0;
   lastTrap: string | null = null;
+  /** Set by the sandbox with `status`; the status text is for people, this flag for code. */
+  quarantined = false;
   status = 'running';
   private totalNs = 0;
   private timedPackets = 0;
@@ -94,7 +96,7 @@ export class ProgramStats {
       reruns: this.reruns,
       instantiations: this.instantiations,
       lastTrap: this.lastTrap,
-      quarantined: this.status !== 'running',
+      quarantined: this.quarantined,
       status: this.status,
       nsPerPacket: {
         avg: this.timedPackets ? Math.round(this.totalNs / this.timedPackets) : 0,
