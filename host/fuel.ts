@@ -32,8 +32,9 @@ import { WasmxdpError } from './errors.js';
 import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
 
 export const DEFAULT_START_FUEL = 10_000_000;
-/** Fuel fits an i32: the host never sets more than this. */
-export const MAX_FUEL = 0x7fffffff;
+import { MAX_FUEL } from './options.js';
+
+export { MAX_FUEL };
 /** Charged for each call of a host function (about a microsecond of host work). */
 export const HOST_CALL_COST = 1000;
 /** Bytes of memory.copy/fill/init per unit of fuel (log2). */

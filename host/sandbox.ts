@@ -12,7 +12,7 @@ import {
 } from './abi.js';
 import { Batch } from './batch.js';
 import { WasmxdpError } from './errors.js';
-import { MAX_FUEL } from './fuel.js';
+import { FailVerdict, inRange, isChoice, MAX_FUEL, OPTIONS, rangeText } from './options.js';
 import { GuestLog } from './guest-log.js';
 import { writeHeader } from './header.js';
 import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
@@ -23,17 +23,10 @@ import { ProgramStats } from './stats.js';
 import { GuestAbort, TrapKind, classifyTrap, describeTrap, readAsString } from './trap.js';
 import { acceptVerdicts, answer } from './verdicts.js';
 
-/**
- * What a packet gets when the guest gave no answer for it: the packets after a
- * trapping one (when not re-run), and all traffic of a quarantined program.
- * 'pass' is fail-open, 'drop' fail-closed; 'aborted' drops and counts as XDP's
- * exception action. The trapping packet itself is always ABORTED.
- */
-export type FailVerdict = 'aborted' | 'drop' | 'pass';
-export const FAIL_VERDICTS: readonly FailVerdict[] = ['aborted', 'drop', 'pass'];
+export { FAIL_VERDICTS, type FailVerdict } from './options.js';
 const FAIL_ACTION: Record<FailVerdict, Action> = { aborted: Action.ABORTED, drop: Action.DROP, pass: Action.PASS };
 
-export const DEFAULT_FUEL_PER_PACKET = 100_000;
+export const DEFAULT_FUEL_PER_PACKET = OPTIONS.fuelPerPacket.default;
 export const DEFAULT_MAX_RERUNS = 4;
 
 export interface SandboxOptions {
@@ -120,13 +113,13 @@ export class Sandbox {
     if (!Number.isInteger(this.portCount) || this.portCount < 1 || this.portCount > TARGET_MAX) {
       throw new WasmxdpError('E_CONFIG', `portCount must be an integer from 1 to ${TARGET_MAX}, got ${this.portCount}`);
     }
-    this.failVerdict = opts.failVerdict ?? 'aborted';
-    if (!FAIL_VERDICTS.includes(this.failVerdict)) {
-      throw new WasmxdpError('E_CONFIG', `failVerdict must be one of ${FAIL_VERDICTS.join(', ')}, got '${this.failVerdict}'`);
+    this.failVerdict = opts.failVerdict ?? OPTIONS.failVerdict.default;
+    if (!isChoice(OPTIONS.failVerdict, this.failVerdict)) {
+      throw new WasmxdpError('E_CONFIG', `failVerdict must be one of ${OPTIONS.failVerdict.values.join(', ')}, got '${this.failVerdict}'`);
     }
     this.fuelPerPacket = opts.fuelPerPacket ?? DEFAULT_FUEL_PER_PACKET;
-    if (!Number.isInteger(this.fuelPerPacket) || this.fuelPerPacket < 1 || this.fuelPerPacket * BATCH_CAPACITY > MAX_FUEL) {
-      throw new WasmxdpError('E_CONFIG', `fuelPerPacket must be an integer from 1 to ${Math.floor(MAX_FUEL / BATCH_CAPACITY)}, got ${this.fuelPerPacket}`);
+    if (!inRange(OPTIONS.fuelPerPacket, this.fuelPerPacket)) {
+      throw new WasmxdpError('E_CONFIG', `fuelPerPacket must be an integer ${rangeText(OPTIONS.fuelPerPacket)}, got ${this.fuelPerPacket}`);
     }
     this.maxFuelPerBatch = opts.maxFuelPerBatch ?? MAX_FUEL;
     if (!Number.isInteger(this.maxFuelPerBatch) || this.maxFuelPerBatch < 1 || this.maxFuelPerBatch > MAX_FUEL) {

@@ -1,6 +1,7 @@
 // Turns the addon's errors ({ errno, op, detail }) into WasmxdpErrors that say
 // what to do.
 import { WasmxdpError } from '../host/errors.js';
+import type { XdpMode } from '../host/options.js';
 
 const EPERM = 1, ENOENT = 2, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22,
   EOPNOTSUPP = 95, ENOBUFS = 105, ENXIO = 6;
@@ -9,7 +10,10 @@ interface NativeError extends Error { errno?: number; op?: string; detail?: stri
 
 const CAPS = 'run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN (AF_XDP sockets, XDP attach), CAP_BPF and CAP_PERFMON (programs and maps; CAP_SYS_ADMIN on kernels before 5.8) and CAP_IPC_LOCK (UMEM pinning)';
 
-export function mapNativeError(e: unknown, context = ''): Error {
+/** What the caller asked for, where an errno means different things (EOPNOTSUPP on a drv attach: no native XDP). */
+export interface NativeCallFacts { mode?: XdpMode }
+
+export function mapNativeError(e: unknown, context = '', facts: NativeCallFacts = {}): Error {
   if (e instanceof WasmxdpError) return e;
   const ne = e as NativeError;
   if (!(ne instanceof Error) || typeof ne.errno !== 'number') {
@@ -38,7 +42,7 @@ export function mapNativeError(e: unknown, context = ''): Error {
     if (errno === EBUSY || errno === EEXIST) {
       return new WasmxdpError('E_XDP_BUSY', msg('another XDP program (or another running wasmxdp) holds the interface; stop it or detach it first'), { cause: e });
     }
-    if (ne.detail?.endsWith(' drv') && (errno === EOPNOTSUPP || errno === EINVAL)) {
+    if (facts.mode === 'drv' && (errno === EOPNOTSUPP || errno === EINVAL)) {
       return new WasmxdpError('E_DRIVER_MODE', msg('the driver does not support native XDP: use mode "skb"'), { cause: e });
     }
     return new WasmxdpError('E_SOCKET', msg('attaching the XDP program failed'), { cause: e });

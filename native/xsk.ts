@@ -9,14 +9,14 @@ import {
 import { XSKMAP_ENTRIES } from '../host/generated/abi.js';
 import type { Batch } from '../host/batch.js';
 import { WasmxdpError } from '../host/errors.js';
+import { choiceText, isChoice, OPTIONS, type CopyMode, type XdpMode } from '../host/options.js';
 import { mapNativeError } from './errno.js';
 import { BPF_OBJECT_PATH, loadNative, type NativeXskSet } from './load.js';
 import {
   compileQuotas, compileSelectors, decodeTenantStats, tenantLimits, type TenantCounters, type TenantQuota, type TenantSelector,
 } from './tenants.js';
 
-export type XdpMode = 'skb' | 'drv';
-export type CopyMode = 'auto' | 'copy' | 'zerocopy';
+export type { XdpMode, CopyMode } from '../host/options.js';
 
 export interface PortSetOptions {
   memory: WebAssembly.Memory;
@@ -158,9 +158,11 @@ export class XskPortSet {
     if (typeof opts.ifname !== 'string' || opts.ifname.length === 0 || opts.ifname.length > 15) {
       throw new WasmxdpError('E_CONFIG', `ifname must be an interface name of 1-15 characters, got ${JSON.stringify(opts.ifname)}`);
     }
-    const queue = opts.queue ?? 0;
-    const mode = opts.mode ?? 'skb';
-    if (mode !== 'skb' && mode !== 'drv') throw new WasmxdpError('E_CONFIG', `mode must be 'skb' or 'drv', got ${mode}`);
+    const queue = opts.queue ?? OPTIONS.queue.default;
+    const mode = opts.mode ?? OPTIONS.xdpMode.default;
+    const copy = opts.copy ?? OPTIONS.copyMode.default;
+    if (!isChoice(OPTIONS.xdpMode, mode)) throw new WasmxdpError('E_CONFIG', `mode must be ${choiceText(OPTIONS.xdpMode)}, got ${JSON.stringify(mode)}`);
+    if (!isChoice(OPTIONS.copyMode, copy)) throw new WasmxdpError('E_CONFIG', `copy must be ${choiceText(OPTIONS.copyMode)}, got ${JSON.stringify(copy)}`);
     for (const [k, v] of [['rxSize', opts.rxSize], ['txSize', opts.txSize]] as const) {
       if (v !== undefined && !pow2(v)) throw new WasmxdpError('E_CONFIG', `${k} must be a power of two, got ${v}`);
     }
@@ -168,13 +170,14 @@ export class XskPortSet {
     const deadline = Date.now() + BIND_RETRY_MS;
     for (;;) {
       try {
-        const index = n.addPort({ ...opts, queue, mode });
+        // The addon takes enumerations as their index in abi/contract.json's lists.
+        const index = n.addPort({ ...opts, queue, mode: OPTIONS.xdpMode.values.indexOf(mode), copy: OPTIONS.copyMode.values.indexOf(copy) });
         this.portList.push({ index, ifname: opts.ifname, queue, mode });
         return index;
       } catch (e) {
         const ne = e as { op?: string; errno?: number };
         if (ne.op === 'xsk_socket_create' && ne.errno === 16 && Date.now() < deadline) { sleepSync(50); continue; }
-        throw mapNativeError(e, `${opts.ifname} queue ${queue} ${mode}`);
+        throw mapNativeError(e, `${opts.ifname} queue ${queue} ${mode}`, { mode });
       }
     }
   }

@@ -100,6 +100,9 @@ function genTs(c) {
   c.bpf.stats.forEach((s, i) => out.push(`export const BPF_STAT_${s.name} = ${i};`));
   out.push(`export const BPF_STAT_COUNT = ${c.bpf.stats.length};`);
   out.push(`export const BPF_STAT_KEYS = [${c.bpf.stats.map((s) => `'${s.key}'`).join(', ')}] as const;`);
+  out.push('', '// Enumerated port options; the addon takes their index in these lists.');
+  out.push(`export const XDP_MODES = [${c.addon.xdpModes.map((m) => `'${m}'`).join(', ')}] as const;`);
+  out.push(`export const COPY_MODES = [${c.addon.copyModes.map((m) => `'${m}'`).join(', ')}] as const;`);
   out.push('', `/** Import namespace of the host functions. */`, `export const HOST_NAMESPACE = '${c.hostFunctions.namespace}';`);
   out.push('/** Core wasm signatures of the host functions a guest may import (wit/wasmxdp.wit describes them). */');
   out.push(`export const HOST_FUNCTIONS: Readonly<Record<string, { params: readonly ('i32' | 'i64')[]; results: readonly ('i32' | 'i64')[] }>> = {`);
@@ -179,6 +182,11 @@ function genC(c) {
   out.push('', '/* The XDP program\'s per-CPU counters (wx_stats); the first ones are indexed by XDP action. */');
   c.bpf.stats.forEach((s, i) => out.push(def(`BPF_STAT_${s.name}`, i, s.doc)));
   out.push(def('BPF_STAT_COUNT', c.bpf.stats.length));
+  out.push('', '/* Enumerated port options: the addon takes their index in these lists. */');
+  c.addon.xdpModes.forEach((m, i) => out.push(def(`XDP_MODE_${m.toUpperCase()}`, i)));
+  out.push(def('XDP_MODE_COUNT', c.addon.xdpModes.length));
+  c.addon.copyModes.forEach((m, i) => out.push(def(`COPY_MODE_${m.toUpperCase()}`, i)));
+  out.push(def('COPY_MODE_COUNT', c.addon.copyModes.length));
   out.push('', '/* The XDP program\'s config, one entry of wx_cfg, written by the addon. */');
   out.push('#if defined(__bpf__)', '#include <linux/types.h>', 'typedef __u32 wx_u32;', '#else', '#include <stdint.h>', 'typedef uint32_t wx_u32;', '#endif');
   out.push('struct wx_bpf_cfg {');

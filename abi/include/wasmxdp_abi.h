@@ -133,6 +133,15 @@
 #define WX_BPF_STAT_NO_SOCKET 7 /* passed because no socket sits on the queue */
 #define WX_BPF_STAT_COUNT 8
 
+/* Enumerated port options: the addon takes their index in these lists. */
+#define WX_XDP_MODE_SKB 0
+#define WX_XDP_MODE_DRV 1
+#define WX_XDP_MODE_COUNT 2
+#define WX_COPY_MODE_AUTO 0
+#define WX_COPY_MODE_COPY 1
+#define WX_COPY_MODE_ZEROCOPY 2
+#define WX_COPY_MODE_COUNT 3
+
 /* The XDP program's config, one entry of wx_cfg, written by the addon. */
 #if defined(__bpf__)
 #include <linux/types.h>

@@ -111,6 +111,10 @@ export const BPF_STAT_NO_SOCKET = 7;
 export const BPF_STAT_COUNT = 8;
 export const BPF_STAT_KEYS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
 
+// Enumerated port options; the addon takes their index in these lists.
+export const XDP_MODES = ['skb', 'drv'] as const;
+export const COPY_MODES = ['auto', 'copy', 'zerocopy'] as const;
+
 /** Import namespace of the host functions. */
 export const HOST_NAMESPACE = 'wx';
 /** Core wasm signatures of the host functions a guest may import (wit/wasmxdp.wit describes them). */

@@ -46,6 +46,20 @@ uint32_t u32(const Napi::Object& o, const char* k, uint32_t dflt) {
   return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : dflt;
 }
 
+// An enumerated option as its index in abi/contract.json's list (the TS wrapper
+// maps names to indexes): a name, or a number out of range, is a caller bug.
+uint32_t enumIndex(const Napi::Object& o, const char* k, uint32_t count, uint32_t dflt, const char* names) {
+  Napi::Value v = o.Get(k);
+  if (v.IsUndefined()) return dflt;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (d < 0 || d >= count || d != static_cast<uint32_t>(d)) {
+    std::string got = v.IsString() ? "'" + v.As<Napi::String>().Utf8Value() + "'" : v.ToString().Utf8Value();
+    throw Napi::TypeError::New(o.Env(), std::string(k) + " must be the index of one of " + names + " (0 to " +
+                                            std::to_string(count - 1) + "), got " + got);
+  }
+  return static_cast<uint32_t>(d);
+}
+
 template <typename T>
 T* arrayData(const Napi::Object& o, const char* k, napi_typedarray_type type, uint32_t& cap,
              Napi::ObjectReference& ref) {
@@ -123,9 +137,8 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     PortConfig pc;
     pc.ifname = o.Get("ifname").ToString().Utf8Value();
     pc.queue = u32(o, "queue", 0);
-    pc.mode = o.Get("mode").ToString().Utf8Value() == "drv" ? XdpMode::Drv : XdpMode::Skb;
-    std::string copy = o.Has("copy") ? o.Get("copy").ToString().Utf8Value() : "auto";
-    pc.copyMode = copy == "copy" ? 1 : copy == "zerocopy" ? 2 : 0;
+    pc.mode = static_cast<XdpMode>(enumIndex(o, "mode", WX_XDP_MODE_COUNT, WX_XDP_MODE_SKB, "skb, drv"));
+    pc.copyMode = enumIndex(o, "copy", WX_COPY_MODE_COUNT, WX_COPY_MODE_AUTO, "auto, copy, zerocopy");
     pc.needWakeup = !o.Has("needWakeup") || o.Get("needWakeup").ToBoolean();
     pc.rxSize = u32(o, "rxSize", 2048);
     pc.txSize = u32(o, "txSize", 2048);

@@ -13,7 +13,7 @@
 
 struct bpf_object;
 
-enum class XdpMode { Skb, Drv };
+enum class XdpMode : uint32_t { Skb = WX_XDP_MODE_SKB, Drv = WX_XDP_MODE_DRV };
 
 class XdpProgram {
  public:

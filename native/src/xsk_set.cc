@@ -92,7 +92,7 @@ uint32_t XskSet::addPort(const PortConfig& pc) {
   sc.tx_size = pc.txSize;
   sc.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;  // our own program, not libxdp's dispatcher
   sc.xdp_flags = pc.mode == XdpMode::Skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-  sc.bind_flags = (pc.copyMode == 1 ? XDP_COPY : pc.copyMode == 2 ? XDP_ZEROCOPY : 0) |
+  sc.bind_flags = (pc.copyMode == WX_COPY_MODE_COPY ? XDP_COPY : pc.copyMode == WX_COPY_MODE_ZEROCOPY ? XDP_ZEROCOPY : 0) |
                   (pc.needWakeup ? XDP_USE_NEED_WAKEUP : 0);
   // libxdp hands the UMEM's own fill/completion rings to the first socket only;
   // once that socket is gone the UMEM cannot get another first socket.

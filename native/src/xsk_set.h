@@ -31,7 +31,7 @@ struct PortConfig {
   std::string ifname;
   uint32_t queue = 0;
   XdpMode mode = XdpMode::Skb;
-  int copyMode = 0;  // 0 auto, 1 copy, 2 zero-copy
+  uint32_t copyMode = WX_COPY_MODE_AUTO;
   bool needWakeup = true;
   uint32_t rxSize = 2048, txSize = 2048;
   uint32_t busyPollUsec = 0, busyPollBudget = 0;

@@ -5,10 +5,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_CAPACITY, DEFAULT_FRAME_SIZE, FRAME_SIZES, type FrameSize, MAX_HEAP_PAGES, MAX_QUEUE } from '../../host/abi.js';
+import type { FrameSize } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
-import { MAX_FUEL } from '../../host/fuel.js';
-import { FAIL_VERDICTS, FailVerdict } from '../../host/sandbox.js';
+import { OPTIONS, type FailVerdict, type RangeOption, type XdpMode } from '../../host/options.js';
 import type { HealthPolicy } from '../live/control-messages.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TENANT } from './protocol.js';
 import { CONTROL_LIMIT_DEFAULTS } from './server.js';
@@ -30,7 +29,7 @@ export interface PortConfig {
   owner: string;
   ifaces: string[];
   queue: number | 'all';
-  mode: 'skb' | 'drv';
+  mode: XdpMode;
   force: boolean;
   frameSize: FrameSize;
   /** The first stage's program (a `program` key is a one-stage chain). */
@@ -64,7 +63,6 @@ export const DEFAULT_HEALTH: HealthPolicy = { packets: 100, ms: 1000 };
 export const DEFAULT_READ_TIMEOUT_MS = CONTROL_LIMIT_DEFAULTS.readTimeoutMs;
 export const DEFAULT_HISTORY_DEPTH = 3;
 export const DEFAULT_DEPLOY_DEADLINE_MS = 60_000;
-const MAX_FUEL_PER_PACKET = Math.floor(MAX_FUEL / BATCH_CAPACITY);
 
 type Obj = Record<string, unknown>;
 
@@ -87,6 +85,10 @@ function int(o: Obj, k: string, key: string, min: number, max: number): number |
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(at(key, k), `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
+}
+
+function option(o: Obj, k: string, key: string, spec: RangeOption): number | undefined {
+  return int(o, k, key, spec.min, spec.max);
 }
 
 function string(o: Obj, k: string, key: string, required: boolean): string | undefined {
@@ -127,9 +129,9 @@ export function program(v: unknown, key: string, baseDir: string): ProgramConfig
   if (!fs.existsSync(abs)) fail(`${key}.path`, `${abs} does not exist (relative paths are relative to the config file)`);
   return {
     path: abs,
-    heapPages: int(o, 'heapPages', key, 1, MAX_HEAP_PAGES),
-    fuelPerPacket: int(o, 'fuelPerPacket', key, 1, MAX_FUEL_PER_PACKET),
-    failVerdict: oneOf(o, 'failVerdict', key, FAIL_VERDICTS),
+    heapPages: option(o, 'heapPages', key, OPTIONS.heapPages),
+    fuelPerPacket: option(o, 'fuelPerPacket', key, OPTIONS.fuelPerPacket),
+    failVerdict: oneOf(o, 'failVerdict', key, OPTIONS.failVerdict.values),
     metering: bool(o, 'metering', key),
     health: health(o.health, `${key}.health`),
   };
@@ -155,10 +157,10 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
     if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(i)) fail(`${key}.iface`, `must be an interface name (1-15 characters), got ${JSON.stringify(i)}`);
     ifaces = [i];
   }
-  let queue: number | 'all' = 0;
-  if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : int(o, 'queue', key, 0, MAX_QUEUE)!;
-  const frameSize = o.frameSize === undefined ? DEFAULT_FRAME_SIZE : o.frameSize;
-  if (!(FRAME_SIZES as readonly unknown[]).includes(frameSize)) fail(`${key}.frameSize`, `must be ${FRAME_SIZES.join(' or ')}, got ${JSON.stringify(frameSize)}`);
+  let queue: number | 'all' = OPTIONS.queue.default;
+  if (o.queue !== undefined) queue = o.queue === 'all' ? 'all' : option(o, 'queue', key, OPTIONS.queue)!;
+  const frameSize = o.frameSize === undefined ? OPTIONS.frameSize.default : o.frameSize;
+  if (!(OPTIONS.frameSize.values as readonly unknown[]).includes(frameSize)) fail(`${key}.frameSize`, `must be ${OPTIONS.frameSize.values.join(' or ')}, got ${JSON.stringify(frameSize)}`);
   if (o.program !== undefined && o.chain !== undefined) fail(`${key}.chain`, 'give program (one stage) or chain, not both');
   if (o.program === undefined && o.chain === undefined) fail(`${key}.program`, 'is required (or chain)');
   const chain = o.chain !== undefined
@@ -166,7 +168,7 @@ function port(v: unknown, key: string, baseDir: string): PortConfig {
     : [{ stage: 'main', program: program(o.program, `${key}.program`, baseDir), chainActions: ['pass' as const] }];
   return {
     name, owner, ifaces, queue,
-    mode: oneOf(o, 'mode', key, ['skb', 'drv'] as const) ?? 'skb',
+    mode: oneOf(o, 'mode', key, OPTIONS.xdpMode.values) ?? OPTIONS.xdpMode.default,
     force: bool(o, 'force', key) ?? false,
     frameSize: frameSize as FrameSize,
     program: chain[0].program,

@@ -3,9 +3,9 @@
 // Validation names the key path (`tenants[0].quota.heapPages: ...`).
 
 import path from 'node:path';
-import { ACTION_NAMES, ActionName, MAX_HEAP_PAGES } from '../../host/abi.js';
+import { ACTION_NAMES, ActionName } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
-import { DEFAULT_FUEL_PER_PACKET } from '../../host/sandbox.js';
+import { MAX_FUEL, OPTIONS } from '../../host/options.js';
 import { parseSelector, Selector } from './selector.js';
 
 /** What a stage's program config looks like once validated (control/config.ts). */
@@ -53,7 +53,7 @@ export interface TenantConfig {
 
 /** Quotas a tenant gets for what its config does not say. */
 export const DEFAULT_QUOTA: Quota = {
-  fuelPerPacket: DEFAULT_FUEL_PER_PACKET, fuelPerBatch: 1_000_000, heapPages: 16, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
+  fuelPerPacket: OPTIONS.fuelPerPacket.default, fuelPerBatch: 1_000_000, heapPages: OPTIONS.heapPages.default, mapBytes: 4 * 1024 * 1024, stages: 4, moduleBytes: 1024 * 1024,
 };
 
 /** The operator's identity: the owner of ports and their stages (the protocol's 'default' tenant). */
@@ -112,9 +112,9 @@ function quota(v: unknown, key: string): Quota {
   const o = v === undefined ? {} : obj(v, key, ['pps', 'fuelPerPacket', 'fuelPerBatch', 'heapPages', 'mapBytes', 'stages', 'moduleBytes']);
   return {
     pps: int(o, 'pps', key, 1, 100_000_000),
-    fuelPerPacket: int(o, 'fuelPerPacket', key, 1, 10_000_000) ?? DEFAULT_QUOTA.fuelPerPacket,
-    fuelPerBatch: int(o, 'fuelPerBatch', key, 1000, 0x7fffffff) ?? DEFAULT_QUOTA.fuelPerBatch,
-    heapPages: int(o, 'heapPages', key, 1, MAX_HEAP_PAGES) ?? DEFAULT_QUOTA.heapPages,
+    fuelPerPacket: int(o, 'fuelPerPacket', key, OPTIONS.fuelPerPacket.min, OPTIONS.fuelPerPacket.max) ?? DEFAULT_QUOTA.fuelPerPacket,
+    fuelPerBatch: int(o, 'fuelPerBatch', key, 1000, MAX_FUEL) ?? DEFAULT_QUOTA.fuelPerBatch,
+    heapPages: int(o, 'heapPages', key, OPTIONS.heapPages.min, OPTIONS.heapPages.max) ?? DEFAULT_QUOTA.heapPages,
     mapBytes: int(o, 'mapBytes', key, 0, 16 * 1024 * 1024) ?? DEFAULT_QUOTA.mapBytes,
     stages: int(o, 'stages', key, 1, 64) ?? DEFAULT_QUOTA.stages,
     moduleBytes: int(o, 'moduleBytes', key, 1024, 64 * 1024 * 1024) ?? DEFAULT_QUOTA.moduleBytes,

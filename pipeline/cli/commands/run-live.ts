@@ -1,11 +1,10 @@
 // `wasmxdp run <handler> --iface ...`: attach, print figures once a second,
 // stop on Ctrl-C, SIGTERM or --duration, detach, print the summary.
 
-import { MAX_QUEUE } from '../../../host/abi.js';
 import { WasmxdpError } from '../../../host/errors.js';
+import { choiceText, isChoice, OPTIONS, type XdpMode } from '../../../host/options.js';
 import { num, Parsed, str } from '../args.js';
 import { programOptions } from './run.js';
-import { MAX_QUEUES } from '../../../native/index.js';
 import { loadProgramBytes } from '../../program/load-program.js';
 import { formatSecond, formatSummary, LiveTotals, sumFigures } from '../../live/live-figures.js';
 import { LivePipeline } from '../../live/live-pipeline.js';
@@ -14,12 +13,12 @@ function parseQueue(p: Parsed): number | 'all' {
   const q = str(p, 'queue');
   if (q === undefined) return 0;
   if (q === 'all') return 'all';
-  return num(p, 'queue', 0, MAX_QUEUES - 1)!;
+  return num(p, 'queue', OPTIONS.queue.min, OPTIONS.queue.max)!;
 }
 
-function parseMode(p: Parsed): 'skb' | 'drv' {
-  const m = str(p, 'mode') ?? 'skb';
-  if (m !== 'skb' && m !== 'drv') throw new WasmxdpError('E_USAGE', `--mode must be skb or drv, got '${m}'`);
+function parseMode(p: Parsed): XdpMode {
+  const m = str(p, 'mode') ?? OPTIONS.xdpMode.default;
+  if (!isChoice(OPTIONS.xdpMode, m)) throw new WasmxdpError('E_USAGE', `--mode must be ${choiceText(OPTIONS.xdpMode)}, got '${m}'`);
   return m;
 }
 

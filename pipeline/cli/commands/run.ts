@@ -1,5 +1,5 @@
 import { WasmxdpError } from '../../../host/errors.js';
-import { FAIL_VERDICTS, FailVerdict } from '../../../host/sandbox.js';
+import { choiceText, isChoice, OPTIONS as OPTION_TABLE, rangeText } from '../../../host/options.js';
 import type { ProgramOptions } from '../../program/create-sandbox.js';
 import { num, parseCommand, Parsed, str } from '../args.js';
 import { runLive } from './run-live.js';
@@ -7,7 +7,7 @@ import { runOffline } from './run-offline.js';
 
 export const RUN_HELP = `Usage:
   wasmxdp run <handler> --pcap <capture> [--out <file.pcapng|file.pcap>] [--only <verdicts>] [--json]
-  wasmxdp run <handler> --iface <ifname> [--queue N|all] [--mode skb|drv] [--duration <s>] [--json]
+  wasmxdp run <handler> --iface <ifname> [--queue N|all] [--mode ${OPTION_TABLE.xdpMode.values.join('|')}] [--duration <s>] [--json]
 
 <handler> is an AssemblyScript source (.ts), an example's directory, or a built .wasm.
 
@@ -30,13 +30,13 @@ Options:
   --out <file>         .pcapng (frames + verdict comments) or .pcap (frames only) to write (offline)
   --only <list>        with --out: write only these verdicts, e.g. tx,redirect
   --iface <ifname>     interface to attach to (live)
-  --queue <N|all>      rx queue, or one worker per queue (default 0)
-  --mode <skb|drv>     XDP attach mode: skb (generic, works on every interface; the default) or drv (native, needs driver support)
+  --queue <N|all>      rx queue ${rangeText(OPTION_TABLE.queue)}, or one worker per queue (default ${OPTION_TABLE.queue.default})
+  --mode <skb|drv>     XDP attach mode: skb (generic, works on every interface) or drv (native, needs driver support) (default ${OPTION_TABLE.xdpMode.default})
   --duration <s>       stop after this many seconds (live)
   --force              replace an XDP program on the interface that is not wasmxdp's (live)
-  --fail <verdict>     verdict for packets a trapping handler could not judge: aborted, drop or pass (default aborted)
-  --heap-pages <n>     guest heap quota in 64 KiB pages (default 16)
-  --fuel <n>           CPU budget per packet in fuel units, about one wasm instruction each (default 100000)
+  --fail <verdict>     verdict for packets a trapping handler could not judge: ${choiceText(OPTION_TABLE.failVerdict)} (default ${OPTION_TABLE.failVerdict.default})
+  --heap-pages <n>     guest heap quota in 64 KiB pages, ${rangeText(OPTION_TABLE.heapPages)} (default ${OPTION_TABLE.heapPages.default})
+  --fuel <n>           CPU budget per packet in fuel units, about one wasm instruction each, ${rangeText(OPTION_TABLE.fuelPerPacket)} (default ${OPTION_TABLE.fuelPerPacket.default})
   --unmetered          run without the CPU budget instrumentation (trusted handlers, benchmarks)
   --json               print the summary as JSON
   -h, --help           this help`;
@@ -60,13 +60,13 @@ export async function runCommand(argv: string[], print: (s: string) => void): Pr
 /** Sandbox options shared by offline and live runs. */
 export function programOptions(p: Parsed): ProgramOptions {
   const fail = str(p, 'fail');
-  if (fail !== undefined && !(FAIL_VERDICTS as readonly string[]).includes(fail)) {
-    throw new WasmxdpError('E_USAGE', `--fail must be one of ${FAIL_VERDICTS.join(', ')}, got '${fail}'`);
+  if (fail !== undefined && !isChoice(OPTION_TABLE.failVerdict, fail)) {
+    throw new WasmxdpError('E_USAGE', `--fail must be one of ${OPTION_TABLE.failVerdict.values.join(', ')}, got '${fail}'`);
   }
   return {
-    heapPages: num(p, 'heap-pages', 1, 1024),
-    fuelPerPacket: num(p, 'fuel', 1, 1_000_000),
-    failVerdict: fail as FailVerdict | undefined,
+    heapPages: num(p, 'heap-pages', OPTION_TABLE.heapPages.min, OPTION_TABLE.heapPages.max),
+    fuelPerPacket: num(p, 'fuel', OPTION_TABLE.fuelPerPacket.min, OPTION_TABLE.fuelPerPacket.max),
+    failVerdict: fail,
     metering: p.values.unmetered ? false : undefined,
   };
 }
