@@ -16,6 +16,16 @@ export function actionCounts(counts: ArrayLike<number>): ActionCounts {
   return out;
 }
 
+/** An ActionCounts record with every action at `value` (0: a fresh total). */
+export function actionCountsOf(value = 0): ActionCounts {
+  return actionCounts(ACTION_NAMES.map(() => value));
+}
+
+/** Adds `add` into `into`, action by action. */
+export function addActionCounts(into: ActionCounts, add: ActionCounts): void {
+  for (const name of ACTION_NAMES) into[name] += add[name];
+}
+
 export function memoryPages(heapPages: number): number {
   return MEMORY_BASE_PAGES + heapPages;
 }

@@ -100,7 +100,7 @@ class MeterService {
 
   private onExit(w: Worker, e: Error | null): void {
     if (w !== this.worker) return;
-    const oom = e && /ERR_WORKER_OUT_OF_MEMORY|out of memory/i.test(`${(e as NodeJS.ErrnoException).code} ${e.message}`);
+    const oom = (e as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     const why = oom
       ? `metering ran out of its memory budget meterMemoryMb = ${this.running?.job.memoryBudgetMb}; the module is too big to meter`
       : `the metering worker stopped${e ? `: ${e.message}` : ''}`;

@@ -252,7 +252,7 @@ export class Sandbox {
       if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
       const fuel = WebAssembly.Module.exports(this.mod).some((x) => x.name === FUEL_GLOBAL_EXPORT);
       const kind = classifyTrap(e);
-      const why = kind === 'unreachable' && fuel && /unreachable/.test(String((e as Error).message))
+      const why = kind === 'unreachable' && fuel
         ? `its start function used up the start budget (or hit unreachable): ${(e as Error).message}`
         : describeTrap(e);
       throw new WasmxdpError('E_INSTANTIATE', `${this.label}: the module failed to start: ${why}`, { cause: e });

@@ -4,6 +4,7 @@
 // own request port. Who may see a stage: the operator every stage, a tenant
 // only its own; another tenant's stage is reported as missing.
 
+import { addActionCounts } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
 import type { PortConfig } from './config.js';
 import { DEFAULT_PORT_POLICY, PortPolicy, PortRuntime, PipelineLike } from './port-runtime.js';
@@ -137,7 +138,7 @@ export class ChainPortRuntime {
         const acc = out.get(t.id);
         if (!acc) { out.set(t.id, { ...t, verdicts: { ...t.verdicts }, kernel: { ...t.kernel } }); continue; }
         acc.packets += t.packets;
-        for (const k of Object.keys(acc.verdicts) as (keyof TenantFiguresMsg['verdicts'])[]) acc.verdicts[k] += t.verdicts[k];
+        addActionCounts(acc.verdicts, t.verdicts);
         // Kernel counters are per device: every queue's worker reads the same totals.
         acc.kernel = t.kernel;
       }

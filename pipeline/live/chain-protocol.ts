@@ -3,6 +3,7 @@
 // tenant. Stage keys: an operator stage is its name, a tenant's stage is
 // `<tenant>/<stage>`.
 
+import type { ActionCounts } from '../../host/abi.js';
 import type { ProgramStatsSnapshot } from '../../host/stats.js';
 import type { TenantCounters } from '../../native/tenants.js';
 import type { ControlFigures } from './control-messages.js';
@@ -34,7 +35,7 @@ export interface TenantFiguresMsg {
   name: string;
   /** Frames that reached user space, by final verdict. */
   packets: number;
-  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  verdicts: ActionCounts;
   /** The XDP program's counters of this tenant (summed over the port's interfaces). */
   kernel: Omit<TenantCounters, 'tenant'>;
 }

@@ -7,7 +7,7 @@
 // own control (hot swap, maps, health) on its own request port.
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ACTION_NAMES, Action, BATCH_CAPACITY } from '../../host/abi.js';
+import { Action, actionCounts, BATCH_CAPACITY } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
 import { XskPortSet } from '../../native/index.js';
@@ -80,7 +80,7 @@ function main(init: WorkerInit): void {
         const sum = (f2: 'matched' | 'toUser' | 'overQuota' | 'noSocket') => k.reduce((a, c) => a + c[f2], 0);
         return {
           id, name: f.name, packets: f.packets,
-          verdicts: Object.fromEntries(ACTION_NAMES.map((n, i) => [n, f.verdicts[i]])) as TenantFiguresMsg['verdicts'],
+          verdicts: actionCounts(f.verdicts),
           kernel: { matched: sum('matched'), toUser: sum('toUser'), overQuota: sum('overQuota'), noSocket: sum('noSocket') },
         };
       });

@@ -5,6 +5,7 @@
 // still sees them at the next batch boundary; replies and events go back on
 // parentPort.
 
+import type { ActionCounts } from '../../host/abi.js';
 import type { CaptureRequest } from './capture-tap.js';
 import type { MapOpRequest, MapShapeSpec } from '../../host/maps/map-ops.js';
 
@@ -90,7 +91,7 @@ export interface VersionFigures {
   version: number;
   name: string;
   packets: number;
-  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  verdicts: ActionCounts;
   traps: number;
 }
 

@@ -1,12 +1,13 @@
 // Sums the figures of a live run's workers and formats them: a line a second
 // while running, a summary at the end.
 
+import { actionCountsOf, addActionCounts, type ActionCounts } from '../../host/abi.js';
 import type { WorkerStats } from './worker-protocol.js';
 
 export interface LiveTotals {
   seconds: number;
   packets: number;
-  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  verdicts: ActionCounts;
   traps: number;
   fuelExhaustions: number;
   invalidVerdicts: number;
@@ -20,7 +21,7 @@ export interface LiveTotals {
 
 export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
   const t: LiveTotals = {
-    seconds: 0, packets: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 },
+    seconds: 0, packets: 0, verdicts: actionCountsOf(0),
     traps: 0, fuelExhaustions: 0, invalidVerdicts: 0, quarantined: false, nsPerPacket: { avg: 0, p99: 0 },
     socket: { rxDropped: 0, rxRingFull: 0, rxFillRingEmptyDescs: 0, rxInvalidDescs: 0, txInvalidDescs: 0, txRingEmptyDescs: 0 },
     applied: { rx: 0, drop: 0, tx: 0, pass: 0, redirectOut: 0, passErrors: 0, txRingFull: 0 },
@@ -33,7 +34,7 @@ export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
     const p = s.program;
     t.seconds = Math.max(t.seconds, s.uptimeMs / 1000);
     t.packets += p.packets;
-    for (const k of Object.keys(t.verdicts) as (keyof LiveTotals['verdicts'])[]) t.verdicts[k] += p.verdicts[k];
+    addActionCounts(t.verdicts, p.verdicts);
     t.traps += p.traps;
     t.fuelExhaustions += p.fuelExhaustions ?? 0;
     t.invalidVerdicts += p.invalidVerdicts;

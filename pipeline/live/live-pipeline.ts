@@ -2,7 +2,7 @@
 // sandbox memory and UMEM), their latest figures, and an orderly stop.
 
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { DEFAULT_FRAME_SIZE, type FrameSize } from '../../host/abi.js';
+import { ACTION_NAMES, actionCounts, DEFAULT_FRAME_SIZE, type FrameSize } from '../../host/abi.js';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
 import { ProgramStats } from '../../host/stats.js';
 import type { ProgramBytes } from '../program/load-program.js';
@@ -243,14 +243,13 @@ function withSharedFigures(latest: WorkerStats | null, shared: Float64Array): Wo
     type: 'stats', final: true, uptimeMs: 0, ports: [], frames: { total: 0, free: 0, fill: 0, tx: 0, held: 0, invalidAddrs: 0 },
     program: { ...new ProgramStats().snapshot(), status: 'terminated' },
   };
-  const v = (i: number) => shared[FIG_VERDICTS + i];
   return {
     ...base,
     final: true,
     program: {
       ...base.program,
       packets: shared[FIG_PACKETS], traps: shared[FIG_TRAPS], status: 'terminated',
-      verdicts: { aborted: v(0), drop: v(1), pass: v(2), tx: v(3), redirect: v(4) },
+      verdicts: actionCounts(shared.subarray(FIG_VERDICTS, FIG_VERDICTS + ACTION_NAMES.length)),
     },
   };
 }

@@ -6,6 +6,7 @@
 // that path allocates unless a swap is being measured or checked.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { actionCounts } from '../../host/abi.js';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import { MapsRegion } from '../../host/maps/region.js';
 import type { Sandbox } from '../../host/sandbox.js';
@@ -108,7 +109,7 @@ export class WorkerControl {
     const v = s.verdicts, m = this.mark.verdicts;
     return {
       version: this.current.version, name: this.current.name, packets: s.packets - this.mark.packets, traps: s.traps - this.mark.traps,
-      verdicts: { aborted: v[0] - m[0], drop: v[1] - m[1], pass: v[2] - m[2], tx: v[3] - m[3], redirect: v[4] - m[4] },
+      verdicts: actionCounts(v.map((x, i) => x - m[i])),
     };
   }
 

@@ -4,7 +4,7 @@
 // through one guest call, and every verdict is handed to a sink together with
 // the packet bytes as the handler left them.
 
-import { Action, BATCH_CAPACITY, XDP_PACKET_HEADROOM } from '../../host/abi.js';
+import { Action, actionCountsOf, BATCH_CAPACITY, XDP_PACKET_HEADROOM, type ActionCounts } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import type { Sandbox } from '../../host/sandbox.js';
 
@@ -29,7 +29,7 @@ export interface OfflineVerdict {
 
 export interface OfflineSummary {
   packets: number;
-  verdicts: Record<'aborted' | 'drop' | 'pass' | 'tx' | 'redirect', number>;
+  verdicts: ActionCounts;
   /** Frames larger than a frame slot minus headroom: not run, reported here. */
   oversize: number;
   elapsedNs: number;
@@ -42,7 +42,7 @@ export class OfflineRunner {
   private readonly pending: OfflineFrame[] = [];
   private readonly pendingIndex = new Float64Array(BATCH_CAPACITY);
   private readonly summary: OfflineSummary = {
-    packets: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 }, oversize: 0, elapsedNs: 0,
+    packets: 0, verdicts: actionCountsOf(0), oversize: 0, elapsedNs: 0,
   };
 
   constructor(

@@ -4,10 +4,10 @@
 // leaves no capture running.
 
 import { WasmxdpError } from '../../host/errors.js';
-import { Action } from '../../host/abi.js';
+import { Action, ACTION_NAMES } from '../../host/abi.js';
 import { CaptureRing } from '../live/capture-ring.js';
 
-export const VERDICT_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
+export const VERDICT_NAMES = ACTION_NAMES;
 const RING_BYTES = 4 * 1024 * 1024;
 const IDLE_MS = 10_000;
 const MAX_READ = 2000;

@@ -6,10 +6,11 @@
 // as a counter reset.
 
 import client from 'prom-client';
+import { ACTION_NAMES, BPF_STAT_KEYS } from '../../host/abi.js';
 import { TRAP_KINDS } from '../../host/trap.js';
 import type { PublishedPort, PublishedSource } from './published.js';
 
-const VERDICTS = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
+const VERDICTS = ACTION_NAMES;
 
 /** XDP socket statistics (XDP_STATISTICS getsockopt), per interface and queue. */
 const SOCKET_COUNTERS = {
@@ -22,7 +23,7 @@ const SOCKET_COUNTERS = {
 } as const;
 
 /** Counters of the project's XDP program on the interface (kernel side). */
-const XDP_COUNTERS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
+const XDP_COUNTERS = BPF_STAT_KEYS;
 
 const Q = ['port', 'tenant', 'queue'] as const;
 type Labels = Record<string, string | number>;

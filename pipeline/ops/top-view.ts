@@ -4,13 +4,14 @@
 // on a terminal, plain lines (one per port per refresh) when piped.
 
 import fs from 'node:fs';
+import { actionCountsOf, type ActionCounts } from '../../host/abi.js';
 
 export interface StatsPort {
   port: string;
   owner: string;
   version: number;
   packets: number;
-  verdicts: { aborted: number; drop: number; pass: number; tx: number; redirect: number };
+  verdicts: ActionCounts;
   traps: number;
   fuelExhaustions: number;
   quarantined: boolean;
@@ -23,7 +24,7 @@ export interface TopRow {
   queue: number | null;
   version: number;
   pps: number;
-  verdictPps: { drop: number; pass: number; tx: number; redirect: number; aborted: number };
+  verdictPps: ActionCounts;
   traps: number;
   fuel: number;
   drops: number;
@@ -55,7 +56,7 @@ export function topRows(prev: StatsPort[] | null, now: StatsPort[], dt: number):
         const bq = before?.queues.find((x) => x.queue === q.queue);
         rows.push({
           port: p.port, queue: q.queue, version: q.version ?? p.version, pps: bq ? rate(q.packets, bq.packets) : 0,
-          verdictPps: { drop: NaN, pass: NaN, tx: NaN, redirect: NaN, aborted: NaN }, traps: NaN, fuel: NaN, drops: NaN, dropPps: NaN, quarantined: false,
+          verdictPps: actionCountsOf(NaN), traps: NaN, fuel: NaN, drops: NaN, dropPps: NaN, quarantined: false,
         });
       }
     }
