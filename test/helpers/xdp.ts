@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, memoryPages } from '../../host/abi.js';
+import { OPTIONS, type XdpMode } from '../../host/options.js';
 import { loadNative } from '../../native/index.js';
 
 /** The `xdp` record `ip -j link show` gives for dev in this process's namespace, if any. */
@@ -44,6 +45,11 @@ export function buildSteeringVariant(defines: string[]): string {
     `-I${path.join(root, 'abi/include')}`, '-c', path.join(root, 'native/bpf/wasmxdp_kern.c'), '-o', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`clang failed: ${r.stderr}`);
   return out;
+}
+
+/** addPort's options for the raw addon, which takes the XDP mode as its index in abi/contract.json's list. */
+export function rawPortOptions(ifname: string, mode: XdpMode): { ifname: string; mode: number } {
+  return { ifname, mode: OPTIONS.xdpMode.values.indexOf(mode) };
 }
 
 /** The raw addon port set over a fresh ABI memory, running the XDP object `bpfObject` instead of the project's. */

@@ -12,7 +12,7 @@ import { liveSuite } from '../helpers/live.js';
 import { NetLab } from '../helpers/netns.js';
 import { capture, pump, sendFrames } from '../helpers/traffic.js';
 import { eth, icmpEcho, ipv4, udp as udpSeg } from '../helpers/packets.js';
-import { buildSteeringVariant, openWithProgram } from '../helpers/xdp.js';
+import { buildSteeringVariant, openWithProgram, rawPortOptions } from '../helpers/xdp.js';
 
 const test = await liveSuite('native/pass-reinject');
 
@@ -127,7 +127,7 @@ for (const mode of ['skb', 'drv'] as const) {
       const peerNs = lab.addNetns();
       const v = lab.addVeth({ peerNs });
       native = openWithProgram(obj);
-      native.addPort({ ifname: v.name, mode });
+      native.addPort(rawPortOptions(v.name, mode));
       const batch = new Batch();
       native.bindBatch(batch);
       native.receive(0, 0);

@@ -12,7 +12,7 @@ import { liveSuite } from '../helpers/live.js';
 import { NetLab } from '../helpers/netns.js';
 import { eth } from '../helpers/packets.js';
 import { pump, sendFrames } from '../helpers/traffic.js';
-import { buildSteeringVariant, openWithProgram } from '../helpers/xdp.js';
+import { buildSteeringVariant, openWithProgram, rawPortOptions } from '../helpers/xdp.js';
 
 const test = await liveSuite('native/program-stats');
 const FRAMES = 7;
@@ -35,7 +35,7 @@ for (const action of [Action.ABORTED, Action.DROP, Action.TX] as const) {
       const peerNs = lab.addNetns();
       const v = lab.addVeth({ peerNs });
       native = openWithProgram(buildSteeringVariant([`WASMXDP_TEST_ACTION=${action}`]));
-      native.addPort({ ifname: v.name, mode: 'skb' });
+      native.addPort(rawPortOptions(v.name, 'skb'));
       native.bindBatch(new Batch());
       const frames = Array.from({ length: FRAMES }, () => eth({ src: v.peerMac, dst: v.mac, type: 0x88b5 }, new Uint8Array(46)));
       await sendFrames(lab, peerNs, v.peer, frames, FRAMES);
