@@ -92,7 +92,7 @@ withTshark('the udp-reflector answers every well-formed echo request with swappe
 test('run --help states the defaults the code uses (--mode skb) and both --out formats', () => {
   const r = wasmxdp(['run', '--help']);
   assert.is(r.status, 0);
-  assert.match(r.stdout, /--mode <skb\|drv> +XDP attach mode: skb \(generic, works on every interface; the default\)/);
+  assert.match(r.stdout, /--mode <skb\|drv> +XDP attach mode: skb \(generic, works on every interface\) or drv \(native, needs driver support\) \(default skb\)/);
   assert.not.match(r.stdout, /default: drv/);
   assert.match(r.stdout, /--out <file> +\.pcapng \(frames \+ verdict comments\) or \.pcap \(frames only\)/);
 });
