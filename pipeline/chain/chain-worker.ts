@@ -69,6 +69,7 @@ function main(init: WorkerInit): void {
       s.sandbox, init.stagePorts?.[keys.get(s)!] as MessagePort | undefined,
       (m) => post(m.type === 'health' ? { ...m, stage: keys.get(s) } : m), () => stageStats(stats(false), keys.get(s)!), 1,
     ));
+    runner.stages.forEach((s, i) => { controls[i].onCapture = (req) => s.tap.configure(req); });
     const chainFigures = (): ChainFigures => {
       const stages: Record<string, StageFigures> = {};
       runner.stages.forEach((s, i) => {
