@@ -335,7 +335,8 @@ export class PortRuntime {
 
   /**
    * A restarted worker starts with the config's program (v1) on a fresh
-   * memory: put the running version back on it. Called by this port's
+   * memory: put the running version back on it, then the map contents the
+   * dead worker last kept (ops/maps-keeper.ts). Called by this port's
    * supervisor, or a chain port's for each of its stages.
    */
   reinstate(queue: number): Promise<void> {
@@ -344,6 +345,9 @@ export class PortRuntime {
       if (cur?.loaded && cur.record.version !== 1) {
         await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
       }
+      // The maps the dead worker last copied out (at most a second old), then the operator's saved writes on top.
+      const kept = await this.pipeline.requestQueue(queue, { type: 'maps-restore' }) as { maps: string[]; skipped: string[] };
+      if (kept.maps.length || kept.skipped.length) this.log(`port ${this.name} queue ${queue}: map contents restored after the restart: ${kept.maps.join(', ') || 'none'}${kept.skipped.length ? `; not restored (not declared by the running version, or reshaped): ${kept.skipped.join(', ')}` : ''}`);
       await this.afterRestart?.(queue);
     });
   }

@@ -6,6 +6,7 @@
 // parentPort.
 
 import type { CaptureRequest } from '../ops/capture-tap.js';
+import type { MapsRestoreRequest } from '../ops/maps-keeper.js';
 
 export interface MapShapeSpec {
   name: string;
@@ -64,7 +65,7 @@ export interface MapOpRequest {
 
 export interface FiguresRequest { type: 'figures'; id: number }
 
-export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest | CaptureRequest;
+export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest | CaptureRequest | MapsRestoreRequest;
 
 export interface ControlReply {
   type: 'reply';

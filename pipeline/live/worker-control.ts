@@ -35,6 +35,8 @@ export class WorkerControl {
   private lastBatchEnd = 0;
   /** Live capture requests (ops/capture-tap.ts), set by the worker. */
   onCapture: ((req: CaptureRequest) => unknown) | null = null;
+  /** After a restart, gives the maps the dead worker's contents (ops/maps-keeper.ts), set by the worker. */
+  onMapsRestore: (() => unknown) | null = null;
   /** The swap whose pause is measured by the next batch. */
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
@@ -95,6 +97,7 @@ export class WorkerControl {
       else if (req.type === 'map') result = applyMapOp(MapsRegion.of(this.sandbox.memory), req);
       else if (req.type === 'figures') result = this.figures();
       else if (req.type === 'capture' && this.onCapture) result = this.onCapture(req);
+      else if (req.type === 'maps-restore' && this.onMapsRestore) result = this.onMapsRestore();
       else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
       this.send({ type: 'reply', id: req.id, ok: true, result });
     } catch (e) {
