@@ -347,7 +347,7 @@ export class PortRuntime {
       }
       // The maps the dead worker last copied out (at most a second old), then the operator's saved writes on top.
       const kept = await this.pipeline.requestQueue(queue, { type: 'maps-restore' }) as { maps: string[]; skipped: string[] };
-      if (kept.maps.length || kept.skipped.length) this.log(`port ${this.name} queue ${queue}: map contents restored after the restart: ${kept.maps.join(', ') || 'none'}${kept.skipped.length ? `; not restored (not declared by the running version, or reshaped): ${kept.skipped.join(', ')}` : ''}`);
+      if (kept.maps.length || kept.skipped.length) this.log(`port ${this.name}${this.stage ? ` stage ${this.stage}` : ''} queue ${queue}: map contents restored after the restart: ${kept.maps.join(', ') || 'none'}${kept.skipped.length ? `; not restored (not declared by the running version, or reshaped): ${kept.skipped.join(', ')}` : ''}`);
       await this.afterRestart?.(queue);
     });
   }
