@@ -19,7 +19,7 @@ export interface PortSource {
 /** The state file of a port, or of one stage of a chain port (`+` is in no port, tenant or stage name). */
 export const stateKey = (rt: PortRuntime): string => (rt.stage ? `${rt.name}+${rt.stage.replace(/\//g, '+')}` : rt.name);
 /** How the log names a port or a chain port's stage. */
-const what = (rt: PortRuntime): string => (rt.stage ? `${what(rt)} stage ${rt.stage}` : `${what(rt)}`);
+const what = (rt: PortRuntime): string => (rt.stage ? `port ${rt.name} stage ${rt.stage}` : `port ${rt.name}`);
 
 export class Persistence {
   private readonly writes = new Map<string, StoredMapWrite[]>();
