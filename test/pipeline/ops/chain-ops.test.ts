@@ -4,19 +4,18 @@
 // per-tenant drops over quota; `wasmxdp capture --stage` writes the frames one
 // stage judged; with "stateDir", per-stage deploys, history and map writes
 // survive SIGKILL and a restart.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { BIN, ROOT, tsharkFields } from '../../helpers/cli.js';
+import { tsharkFields } from '../../helpers/cli.js';
 import { TestDaemon } from '../../helpers/daemon.js';
 import { liveSuite } from '../../helpers/live.js';
 import type { NetLab, Veth } from '../../helpers/netns.js';
 import { eth, ipv4, udp } from '../../helpers/packets.js';
 import { parseExposition, promtoolCheck, sum, type Family } from '../../helpers/prom-text.js';
 import { sendFrames } from '../../helpers/traffic.js';
-import { metricsUrl, startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
+import { metricsUrl, startCapture, startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
 
 const test = await liveSuite('chain port under serve: per-stage and per-tenant metrics, capture --stage, stateDir per stage');
 
@@ -95,26 +94,14 @@ test('/metrics: verdicts per stage and tenant, and the kernel\'s per-tenant drop
   else assert.is(verdict, null, `promtool check metrics: ${verdict}`);
 });
 
-/** Runs `wasmxdp capture` with args; resolves once it said it is writing. */
-function startCapture(args: string[]): { ready: Promise<void>; done: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, 'capture', '--port', 'edge', '--socket', daemon().socket, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let ready!: () => void;
-  const readyP = new Promise<void>((r) => { ready = r; });
-  child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('writing')) ready(); });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => { ready(); resolve({ code, stderr }); }));
-  setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
-  return { ready: readyP, done };
-}
-
 test('capture --stage acme/hits: only the frames that stage judged, with its verdict; without --stage it asks for one', async () => {
-  const none = startCapture(['--count', '1', '-w', path.join(s!.tmp, 'x.pcapng')]);
+  const none = startCapture(s!.daemon.socket, ['--count', '1', '-w', path.join(s!.tmp, 'x.pcapng')]);
   const r0 = await none.done;
   assert.is.not(r0.code, 0);
   assert.match(r0.stderr, /several stages \(count, acme\/hits, globex\/sink\); give --stage/);
 
   const file = path.join(s!.tmp, 'acme.pcapng');
-  const c = startCapture(['--stage', 'acme/hits', '--count', '12', '-w', file]);
+  const c = startCapture(s!.daemon.socket, ['--stage', 'acme/hits', '--count', '12', '-w', file]);
   await c.ready;
   const frames = Array.from({ length: 12 }, (_, i) => to(ACME_IP, i));
   // globex frames between them: another stage's, never in this capture.
