@@ -16,7 +16,7 @@ import { ChainPortRuntime, sees } from '../chain/chain-port-runtime.js';
 import { tenantsOf } from '../chain/load-chain.js';
 import { tenantList, tenantStatus } from '../tenants/tenant-commands.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
-import type { PublishedPort, PublishedTenants } from '../ops/published.js';
+import { MAIN_STAGE, type PublishedPort, type PublishedTenants } from '../ops/published.js';
 import { processMemory } from '../ops/memory.js';
 import { CaptureSessions } from '../ops/capture-session.js';
 
@@ -98,7 +98,7 @@ export class Daemon {
     const p = this.ports.get(name);
     // Another tenant's port is reported like a missing one: its existence is not ours to know.
     if (!p || !sees(req.tenant, p.owner)) throw this.missing(req.tenant, name);
-    if (req.args.stage !== undefined && req.args.stage !== 'main') throw new WasmxdpError('E_NOT_FOUND', `port ${name} runs one program (stage 'main'), no stage '${String(req.args.stage)}'`);
+    if (req.args.stage !== undefined && req.args.stage !== MAIN_STAGE) throw new WasmxdpError('E_NOT_FOUND', `port ${name} runs one program (stage '${MAIN_STAGE}'), no stage '${String(req.args.stage)}'`);
     return p;
   }
 

@@ -10,7 +10,7 @@
 
 import client from 'prom-client';
 import { TRAP_KINDS } from '../../host/trap.js';
-import type { PublishedPort, PublishedSource, PublishedTenants } from './published.js';
+import { MAIN_STAGE, type PublishedPort, type PublishedSource, type PublishedTenants } from './published.js';
 
 const VERDICTS = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 
@@ -28,8 +28,6 @@ const SOCKET_COUNTERS = {
 const XDP_COUNTERS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
 
 const Q = ['port', 'stage', 'tenant', 'queue'] as const;
-/** The stage label of a single-program port (what `--stage main` names). */
-export const MAIN_STAGE = 'main';
 type Labels = Record<string, string | number>;
 
 interface HistogramValue { labels: Labels; boundsUs: readonly number[]; counts: number[]; sumUs: number; count: number }

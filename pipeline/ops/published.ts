@@ -17,6 +17,9 @@ export interface PublishedQueue {
   down: string | null;
 }
 
+/** The stage of a single-program port, as `--stage` and the metrics' `stage` label name it. */
+export const MAIN_STAGE = 'main';
+
 export interface PublishedPort {
   name: string;
   owner: string;
