@@ -125,6 +125,8 @@ export class ChainRunner {
       }
     }
     s.sandbox.run(sb, nowNs);
+    // The stage's verdicts on the bytes it left, before any copy back (the capture never waits: capture/capture-tap.ts).
+    if (s.tap.active) s.tap.record(sb, k);
     let going = 0;
     for (let j = 0; j < k; j++) {
       const i = s.index[j];

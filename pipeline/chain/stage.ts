@@ -6,6 +6,7 @@
 import { Action, ActionName, ACTION_NAMES } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import type { Sandbox } from '../../host/sandbox.js';
+import { CaptureTap } from '../capture/capture-tap.js';
 
 export interface CopyStats {
   /** Frames copied from the UMEM into this stage's memory. */
@@ -24,6 +25,8 @@ export class ChainStage {
   /** Positions in the port's batch of the frames in `batch`. */
   readonly index = new Uint16Array(this.batch.addr.length);
   readonly copy: CopyStats = { copiesIn: 0, bytesIn: 0, copiesBack: 0, bytesBack: 0 };
+  /** Live capture of the frames this stage judged (`wasmxdp capture --stage`), read from its own memory. */
+  readonly tap: CaptureTap;
 
   constructor(
     readonly name: string,
@@ -35,6 +38,7 @@ export class ChainStage {
     let m = 0;
     for (const a of chainActions) m |= 1 << ACTION_NAMES.indexOf(a);
     this.continueMask = m;
+    this.tap = new CaptureTap(sandbox.memory);
   }
 
   continues(a: Action): boolean { return (this.continueMask & (1 << a)) !== 0; }

@@ -59,10 +59,11 @@ export function watchQuarantines(source: PublishedSource, log: Logger, intervalM
       for (const q of p.queues) {
         const f = q.figures?.program;
         if (!f) continue;
-        const key = `${p.name}#${q.queue}`;
+        const key = `${p.name}#${p.stage ?? ''}#${q.queue}`;
+        const where = `port ${p.name}${p.stage ? ` stage ${p.stage}` : ''} queue ${q.queue}`;
         const was = state.get(key) ?? false;
-        if (f.quarantined && !was) log.error(`port ${p.name} queue ${q.queue}: program quarantined: ${f.status}`, { audit: true, event: 'quarantine', tenant: p.owner, port: p.name, queue: q.queue, version: q.figures?.control?.version, reason: f.status });
-        if (!f.quarantined && was) log.info(`port ${p.name} queue ${q.queue}: quarantine over (a new instance runs)`, { audit: true, event: 'quarantine-end', tenant: p.owner, port: p.name, queue: q.queue, version: q.figures?.control?.version });
+        if (f.quarantined && !was) log.error(`${where}: program quarantined: ${f.status}`, { audit: true, event: 'quarantine', tenant: p.owner, port: p.name, stage: p.stage, queue: q.queue, version: q.figures?.control?.version, reason: f.status });
+        if (!f.quarantined && was) log.info(`${where}: quarantine over (a new instance runs)`, { audit: true, event: 'quarantine-end', tenant: p.owner, port: p.name, stage: p.stage, queue: q.queue, version: q.figures?.control?.version });
         state.set(key, f.quarantined);
       }
     }

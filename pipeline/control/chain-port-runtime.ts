@@ -2,7 +2,10 @@
 // (chain-worker.ts), and one PortRuntime per stage driving that stage's
 // versions, deploys, rollbacks, health checks and maps through the stage's
 // own request port. Who may see a stage: the operator every stage, a tenant
-// only its own; another tenant's stage is reported as missing.
+// only its own; another tenant's stage is reported as missing. A chain
+// worker that dies is restarted by the port's supervisor (ops/supervisor.ts),
+// then every stage puts its running version back on it (and, with a state
+// directory, the operator's map writes).
 
 import { addActionCounts } from '../../host/abi.js';
 import { WasmxdpError } from '../../host/errors.js';
@@ -16,6 +19,8 @@ import { loadProgramBytes } from '../program/load-program.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
 import { checkMapQuota, checkModuleQuota } from '../tenants/quota.js';
 import { ChainInit, ChainStageInit, stageKey, TenantFiguresMsg } from '../live/chain-protocol.js';
+import { DEFAULT_SUPERVISION, Supervisor, type QueueSupervision } from '../ops/supervisor.js';
+import type { PublishedPort } from '../ops/published.js';
 
 export interface StageEntry {
   /** `stage` for the operator's, `tenant/stage` for a tenant's. */
@@ -29,8 +34,20 @@ export const sees = (who: string, owner: string): boolean => who === OPERATOR ||
 
 export class ChainPortRuntime {
   readonly stages: StageEntry[] = [];
+  private readonly supervisor: Supervisor;
 
-  private constructor(readonly config: PortConfig, readonly tenants: TenantConfig[], private readonly pipeline: LivePipeline) {}
+  private constructor(readonly config: PortConfig, readonly tenants: TenantConfig[], private readonly pipeline: LivePipeline, log: (l: string) => void) {
+    this.supervisor = new Supervisor(pipeline, log, (q) => this.reinstate(q), DEFAULT_SUPERVISION, `port ${config.name}`);
+    pipeline.onWorkerExit = (queue, why) => this.supervisor.workerExited(queue, why);
+  }
+
+  /** A restarted worker runs every stage's config program again: each stage puts back the version it ran. */
+  private async reinstate(queue: number): Promise<void> {
+    for (const s of this.stages) await s.rt.reinstate(queue);
+  }
+
+  /** Restarts per queue, and queues whose worker is down. */
+  supervision(): QueueSupervision[] { return this.supervisor.snapshot(this.pipeline.queues); }
 
   get name(): string { return this.config.name; }
 
@@ -47,7 +64,7 @@ export class ChainPortRuntime {
       ifaces: config.ifaces, queue: config.queue, mode: config.mode, force: config.force, frameSize: config.frameSize, program: {}, chain,
     });
     pipeline.onFailure = (e) => log(`port ${config.name}: ERROR: ${e.message}`);
-    const rt = new ChainPortRuntime(config, tenants, pipeline);
+    const rt = new ChainPortRuntime(config, tenants, pipeline, log);
     try {
       for (const s of [...chain.operator, ...chain.tenants.flatMap((t) => t.stages)]) await rt.attachStage(s, log, policy);
     } catch (e) {
@@ -73,6 +90,8 @@ export class ChainPortRuntime {
       : undefined;
     const stageLog = (l: string) => log(l.replace(/^port (\S+):/, `port $1 stage ${s.key}:`));
     const rt = await PortRuntime.attach({ ...this.config, owner: s.owner, program: s.config.program as PortConfig['program'], chain: [s.config] }, view, s.program, stageLog, admit, policy);
+    rt.initialProgram = s.program;
+    rt.stage = s.key;
     pipeline.stageListeners.set(s.key, {
       onHealth: (q: number, e: HealthEvent) => view.onHealth(q, e),
       onStats: (q: number, st: WorkerStats) => rt.observe(q, st),
@@ -104,8 +123,8 @@ export class ChainPortRuntime {
   status(who: string): unknown {
     return {
       name: this.name, owner: who, ifaces: this.config.ifaces, queues: this.pipeline.queues, mode: this.config.mode, chain: true,
-      error: this.pipeline.error?.message ?? null,
-      stages: this.visible(who).map((s) => ({ stage: who === OPERATOR ? s.key : s.stage, owner: s.owner, ...(s.rt.status() as object) })),
+      error: this.pipeline.error?.message ?? null, supervision: this.supervision(),
+      stages: this.visible(who).map((s) => ({ stage: who === OPERATOR ? s.key : s.stage, owner: s.owner, ...(s.rt.status() as object), supervision: this.supervision() })),
       tenants: this.tenantFigures(who, this.pipeline.latest()),
     };
   }
@@ -146,7 +165,20 @@ export class ChainPortRuntime {
     return [...out.values()];
   }
 
+  /** Each stage's last published figures (metrics, top), with the port's restarts; read without asking a worker. */
+  published(): PublishedPort[] {
+    const sup = new Map(this.supervision().map((q) => [q.queue, q]));
+    return this.stages.map((s) => {
+      const p = s.rt.published();
+      return { ...p, stage: s.key, queues: p.queues.map((q) => ({ ...q, restarts: sup.get(q.queue)?.restarts ?? 0, down: sup.get(q.queue)?.down?.reason ?? null })) };
+    });
+  }
+
+  /** Per tenant, the kernel's counters and final verdicts, from the figures the workers last published. */
+  publishedTenants(): TenantFiguresMsg[] { return this.tenantFigures(OPERATOR, this.pipeline.latest()); }
+
   async stop(): Promise<void> {
+    this.supervisor.stop();
     await this.pipeline.stop();
   }
 }

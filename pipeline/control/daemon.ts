@@ -16,7 +16,7 @@ import { ChainPortRuntime, sees } from './chain-port-runtime.js';
 import { tenantsOf } from './load-chain.js';
 import { tenantList, tenantStatus } from './tenant-commands.js';
 import { OPERATOR, TenantConfig } from '../tenants/config.js';
-import type { PublishedPort } from '../ops/published.js';
+import { MAIN_STAGE, type PublishedPort, type PublishedTenants } from '../ops/published.js';
 import { processMemory } from '../ops/memory.js';
 import { CaptureSessions } from '../ops/capture-session.js';
 
@@ -69,14 +69,24 @@ export class Daemon {
     this.chains.clear();
   }
 
-  /** Every port, all tenants (ops/persistence.ts). */
+  /** Every port and every chain port's stage, all tenants (ops/persistence.ts). */
   runtimes(): PortRuntime[] {
-    return [...this.ports.values()];
+    return [...this.ports.values(), ...[...this.chains.values()].flatMap((c) => c.stages.map((s) => s.rt))];
   }
 
-  /** Every port's last published figures, all tenants (metrics, top): see ops/published.ts. */
+  /** The runtime a request acts on (a port, or a chain port's stage), as the handler resolves it; null if none. */
+  runtimeFor(req: Request): PortRuntime | null {
+    try { return this.port(req); } catch { return null; }
+  }
+
+  /** Every port's (and chain stage's) last published figures, all tenants (metrics, top): see ops/published.ts. */
   published(): PublishedPort[] {
-    return [...this.ports.values()].map((p) => p.published());
+    return [...[...this.ports.values()].map((p) => p.published()), ...[...this.chains.values()].flatMap((c) => c.published())];
+  }
+
+  /** Each chain port's tenants: kernel counters and final verdicts as last published. */
+  publishedTenants(): PublishedTenants[] {
+    return [...this.chains.values()].map((c) => ({ port: c.name, tenants: c.publishedTenants() }));
   }
 
   /** The port a request names: a single-program port, or the stage (args.stage) of a chain port. */
@@ -88,7 +98,7 @@ export class Daemon {
     const p = this.ports.get(name);
     // Another tenant's port is reported like a missing one: its existence is not ours to know.
     if (!p || !sees(req.tenant, p.owner)) throw this.missing(req.tenant, name);
-    if (req.args.stage !== undefined && req.args.stage !== 'main') throw new WasmxdpError('E_NOT_FOUND', `port ${name} runs one program (stage 'main'), no stage '${String(req.args.stage)}'`);
+    if (req.args.stage !== undefined && req.args.stage !== MAIN_STAGE) throw new WasmxdpError('E_NOT_FOUND', `port ${name} runs one program (stage '${MAIN_STAGE}'), no stage '${String(req.args.stage)}'`);
     return p;
   }
 

@@ -76,6 +76,8 @@ export class PortRuntime {
   private readonly supervisor: Supervisor | null;
   /** The config's program (v1), kept for the state directory. */
   initialProgram: ProgramBytes | null = null;
+  /** The stage key when this runtime drives one stage of a chain port (pipeline/chain/). */
+  stage: string | null = null;
 
   private constructor(readonly config: PortConfig, private readonly pipeline: PipelineLike, private readonly log: (l: string) => void, private readonly policy: PortPolicy = DEFAULT_PORT_POLICY, private readonly admit: Admit = () => {}) {
     pipeline.onHealth = (queue, e) => this.onHealth(queue, e);
@@ -136,7 +138,7 @@ export class PortRuntime {
   }
 
   /** Latest periodic figures of a queue (status reads them). */
-  observe(queue: number, s: WorkerStats): void { this.latest.set(queue, s); }
+  observe(queue: number, s: WorkerStats): void { this.latest.set(queue, s); this.receivedAt.set(queue, Date.now()); }
 
   private add(program: ProgramBytes, loaded: LoadedModule, maps: MapShapeSpec[], resetMaps: string[], releasedMaps: string[], health: VersionRecord['health']): VersionRecord {
     const record: VersionRecord = {
@@ -333,15 +335,19 @@ export class PortRuntime {
 
   /**
    * A restarted worker starts with the config's program (v1) on a fresh
-   * memory: put the running version back on it. Map contents of that queue
-   * are lost with the dead worker's memory.
+   * memory: put the running version back on it, then the map contents the
+   * dead worker last kept (live/maps-keeper.ts). Called by this port's
+   * supervisor, or a chain port's for each of its stages.
    */
-  private reinstate(queue: number): Promise<void> {
+  reinstate(queue: number): Promise<void> {
     return this.exclusive(async () => {
       const cur = this.current ? this.deployed.get(this.current.version) : undefined;
       if (cur?.loaded && cur.record.version !== 1) {
         await this.pipeline.requestQueue(queue, { type: 'swap', version: cur.record.version, name: cur.record.name, module: cur.loaded.module, maps: cur.record.maps, resetMaps: true, health: null, reason: 'rollback' });
       }
+      // The maps the dead worker last copied out (at most a second old), then the operator's saved writes on top.
+      const kept = await this.pipeline.requestQueue(queue, { type: 'maps-restore' }) as { maps: string[]; skipped: string[] };
+      if (kept.maps.length || kept.skipped.length) this.log(`port ${this.name}${this.stage ? ` stage ${this.stage}` : ''} queue ${queue}: map contents restored after the restart: ${kept.maps.join(', ') || 'none'}${kept.skipped.length ? `; not restored (not declared by the running version, or reshaped): ${kept.skipped.join(', ')}` : ''}`);
       await this.afterRestart?.(queue);
     });
   }

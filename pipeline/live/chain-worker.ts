@@ -16,6 +16,7 @@ import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
 import { PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
 import { buildChain } from '../chain/build-chain.js';
+import { MapsKeeper } from './maps-keeper.js';
 import { stageStats, type ChainFigures, type ChainInit, type StageFigures, type TenantFiguresMsg } from './chain-protocol.js';
 import type { ChainStage } from '../chain/stage.js';
 
@@ -69,6 +70,15 @@ function main(init: WorkerInit): void {
       s.sandbox, init.stagePorts?.[keys.get(s)!] as MessagePort | undefined,
       (m) => post(m.type === 'health' ? { ...m, stage: keys.get(s) } : m), () => stageStats(stats(false), keys.get(s)!), 1,
     ));
+    runner.stages.forEach((s, i) => { controls[i].onCapture = (req) => s.tap.configure(req); });
+    // Each stage's maps are kept across a restart of this worker (live/maps-keeper.ts).
+    const keepers = runner.stages.map((s, i) => {
+      const sab = init.mapsKeep?.[keys.get(s)!];
+      if (!sab) return null;
+      const k = new MapsKeeper(sab, s.sandbox.memory);
+      controls[i].onMapsRestore = () => k.restore();
+      return k;
+    });
     const chainFigures = (): ChainFigures => {
       const stages: Record<string, StageFigures> = {};
       runner.stages.forEach((s, i) => {
@@ -97,7 +107,11 @@ function main(init: WorkerInit): void {
 
     runBurstLoop({
       set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
-      poll: () => { for (const c of controls) c.poll(); },
+      poll: () => {
+        for (const c of controls) c.poll();
+        const now = Date.now();
+        for (const k of keepers) k?.tick(now);
+      },
       burst: (n) => {
         // A queue dedicated to a tenant carries only its frames into its memory; anything else is dropped untouched.
         if (home !== undefined) for (let i = 0; i < n; i++) if (tenantOf[i] !== home) { tenantOf[i] = 0xffff; foreign++; }

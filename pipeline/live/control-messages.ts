@@ -6,8 +6,9 @@
 // parentPort.
 
 import type { ActionCounts } from '../../host/abi.js';
-import type { CaptureRequest } from './capture-tap.js';
+import type { CaptureRequest } from '../capture/capture-tap.js';
 import type { MapOpRequest, MapShapeSpec } from '../../host/maps/map-ops.js';
+import type { MapsRestoreRequest } from './maps-keeper.js';
 
 export type { MapOpName, MapOpRequest, MapShapeSpec } from '../../host/maps/map-ops.js';
 
@@ -44,7 +45,7 @@ export interface SwapRequest {
 
 export interface FiguresRequest { type: 'figures'; id: number }
 
-export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest | CaptureRequest;
+export type ControlRequest = SwapRequest | MapOpRequest | FiguresRequest | CaptureRequest | MapsRestoreRequest;
 
 export interface ControlReply {
   type: 'reply';

@@ -13,6 +13,7 @@ import type { HealthEvent } from './control-messages.js';
 import { RequestBody, WorkerRequests } from './worker-requests.js';
 import type { ChainInit } from './chain-protocol.js';
 import { chainStageKeys, stageStats } from './chain-protocol.js';
+import { mapsKeepBuffer } from './maps-keeper.js';
 import {
   CONTROL_WORDS, CTRL_STOP, FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, FIGURE_WORDS, LivePortSpec, WorkerInit, WorkerMessage, WorkerStats,
 } from './worker-protocol.js';
@@ -49,6 +50,8 @@ const STOP_TIMEOUT_MS = 5000;
 
 export class LivePipeline {
   private handles: WorkerHandle[] = [];
+  /** Per queue, the buffers a worker keeps its maps in: a restarted worker gets them back (live/maps-keeper.ts). */
+  private readonly mapsKeep = new Map<number, Record<string, SharedArrayBuffer>>();
   private onStats: (queue: number, s: WorkerStats) => void = () => {};
   private failure: WasmxdpError | null = null;
   private readonly requests = new WorkerRequests();
@@ -145,6 +148,12 @@ export class LivePipeline {
       statsIntervalMs: this.opts.statsIntervalMs ?? 1000,
       figures: new SharedArrayBuffer(8 * FIGURE_WORDS),
     };
+    let keep = this.mapsKeep.get(queue);
+    if (!keep) {
+      keep = Object.fromEntries((this.opts.chain ? chainStageKeys(this.opts.chain) : ['main']).map((k) => [k, mapsKeepBuffer()]));
+      this.mapsKeep.set(queue, keep);
+    }
+    init.mapsKeep = keep;
     const channel = new MessageChannel();
     init.controlPort = channel.port2;
     const transfer: MessagePort[] = [channel.port2];

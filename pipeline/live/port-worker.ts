@@ -11,7 +11,8 @@ import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
 import { FIG_PACKETS, FIG_TRAPS, FIG_VERDICTS, PortFigures, WorkerInit, WorkerMessage, WorkerStats } from './worker-protocol.js';
-import { CaptureTap } from './capture-tap.js';
+import { CaptureTap } from '../capture/capture-tap.js';
+import { MapsKeeper } from './maps-keeper.js';
 
 function post(m: WorkerMessage): void { parentPort!.postMessage(m); }
 
@@ -37,6 +38,8 @@ function main(init: WorkerInit): void {
     const control = new WorkerControl(sandbox, init.controlPort, post, () => stats(false), 1) // the first program is version 1;
     const tap = new CaptureTap(sandbox.memory);
     control.onCapture = (req) => tap.configure(req);
+    const keeper = init.mapsKeep ? new MapsKeeper(init.mapsKeep.main, sandbox.memory) : null;
+    if (keeper) control.onMapsRestore = () => keeper.restore();
     const stats = (final: boolean): WorkerStats => ({
       type: 'stats',
       final,
@@ -53,7 +56,7 @@ function main(init: WorkerInit): void {
     const s = sandbox.stats;
     runBurstLoop({
       set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
-      poll: () => control.poll(), // swaps and map operations happen here, between bursts
+      poll: () => { control.poll(); keeper?.tick(Date.now()); }, // swaps, map operations and map copies happen here, between bursts
       burst: (n) => {
         control.beforeBatch();
         batch.n = n;

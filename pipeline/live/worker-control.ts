@@ -11,7 +11,7 @@ import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import { MapsRegion } from '../../host/maps/region.js';
 import type { Sandbox } from '../../host/sandbox.js';
 import { applyMapOp } from '../../host/maps/map-ops.js';
-import type { CaptureRequest } from './capture-tap.js';
+import type { CaptureRequest } from '../capture/capture-tap.js';
 import type {
   ControlFigures, ControlReply, ControlRequest, HealthEvent, HealthPolicy, MapShapeSpec, SwapRecord, SwapRequest, VersionFigures,
 } from './control-messages.js';
@@ -34,8 +34,10 @@ export class WorkerControl {
   /** Sandbox totals at the last version change, to charge the difference to the version that ran. */
   private mark = { packets: 0, traps: 0, verdicts: new Float64Array(5) };
   private lastBatchEnd = 0;
-  /** Live capture requests (ops/capture-tap.ts), set by the worker. */
+  /** Live capture requests (capture/capture-tap.ts), set by the worker. */
   onCapture: ((req: CaptureRequest) => unknown) | null = null;
+  /** After a restart, gives the maps the dead worker's contents (live/maps-keeper.ts), set by the worker. */
+  onMapsRestore: (() => unknown) | null = null;
   /** The swap whose pause is measured by the next batch. */
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
@@ -96,6 +98,7 @@ export class WorkerControl {
       else if (req.type === 'map') result = applyMapOp(MapsRegion.of(this.sandbox.memory), req);
       else if (req.type === 'figures') result = this.figures();
       else if (req.type === 'capture' && this.onCapture) result = this.onCapture(req);
+      else if (req.type === 'maps-restore' && this.onMapsRestore) result = this.onMapsRestore();
       else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
       this.send({ type: 'reply', id: req.id, ok: true, result });
     } catch (e) {

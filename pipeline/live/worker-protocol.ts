@@ -40,6 +40,8 @@ export interface WorkerInit {
   chain?: ChainInit;
   /** Per stage key, that stage's control requests. */
   stagePorts?: Record<string, MessagePort>;
+  /** Per sandbox memory ('main', or a chain's stage key): where its maps are kept across restarts (live/maps-keeper.ts). */
+  mapsKeep?: Record<string, SharedArrayBuffer>;
 }
 
 export const CTRL_STOP = 0;

@@ -5,7 +5,7 @@
 
 import { WasmxdpError } from '../../host/errors.js';
 import { Action, ACTION_NAMES } from '../../host/abi.js';
-import { CaptureRing } from '../live/capture-ring.js';
+import { CaptureRing } from '../capture/capture-ring.js';
 
 export const VERDICT_NAMES = ACTION_NAMES;
 const RING_BYTES = 4 * 1024 * 1024;

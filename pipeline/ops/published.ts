@@ -2,6 +2,7 @@
 // (metrics, top, supervision status). Workers post their figures once a
 // second on their own; nothing here asks a worker for anything.
 
+import type { TenantFiguresMsg } from '../live/chain-protocol.js';
 import type { WorkerStats } from '../live/worker-protocol.js';
 
 export interface PublishedQueue {
@@ -16,14 +17,26 @@ export interface PublishedQueue {
   down: string | null;
 }
 
+/** The stage of a single-program port, as `--stage` and the metrics' `stage` label name it. */
+export const MAIN_STAGE = 'main';
+
 export interface PublishedPort {
   name: string;
   owner: string;
+  /** A chain port's stage key (`stage`, or `tenant/stage`); absent for a single-program port. */
+  stage?: string;
   /** The version the port runs (the control plane's view). */
   version: number | undefined;
   queues: PublishedQueue[];
 }
 
+/** A chain port's tenants as its workers last published them (kernel counters summed over interfaces). */
+export interface PublishedTenants {
+  port: string;
+  tenants: TenantFiguresMsg[];
+}
+
 export interface PublishedSource {
   published(): PublishedPort[];
+  publishedTenants?(): PublishedTenants[];
 }

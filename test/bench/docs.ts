@@ -7,10 +7,41 @@ import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../../host/compile.js';
 import { fullReport } from './report.js';
 import type { Results } from './results.js';
+import type { SoakReport } from '../soak/soak.js';
 import { renderSvg } from './svg.js';
 
 const DOCS = path.join(PROJECT_ROOT, 'docs');
 const NOTES = path.join(PROJECT_ROOT, 'test/bench/notes.md');
+const SOAK = path.join(DOCS, 'soak-60min.json');
+
+/** The long soak's figures (docs/soak-60min.json, written by `npm run soak -- --out`); empty without the file. */
+export function soakSection(file = SOAK): string {
+  if (!fs.existsSync(file)) return '';
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SoakReport;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const kib = (b: number) => `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KiB/min`;
+  const us = (x: number | null) => (x === null ? '-' : x >= 1000 ? `${(x / 1000).toFixed(1)} ms` : `${x} µs`);
+  const rss = r.samples.map((x) => x.rssBytes);
+  return [
+    `## Soak: ${(r.seconds / 60).toFixed(0)} minutes through \`wasmxdp serve\``,
+    '',
+    `From [soak-60min.json](soak-60min.json) (\`npm run soak -- --minutes ${(r.seconds / 60).toFixed(0)} --out docs/soak-60min.json\`; docs/operations.md describes the run): ` +
+      `steady traffic (${n(r.achievedRate)} frames/s reached of ${n(r.rate)} asked) with deploys, rollbacks and map writes at intervals; memory sampled ${r.samples.length} times.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| frames sent / judged | ${n(r.sent)} / ${n(r.judged)} |`,
+    `| socket drops (rx dropped, ring full) | ${n(r.socketDrops.rxDropped)}, ${n(r.socketDrops.rxRingFull)} |`,
+    `| unaccounted (sent - judged - socket drops) | **${n(r.unaccounted)}** |`,
+    ...(r.chain ? [`| chain port: sent / judged / unaccounted | ${n(r.chain.sent)} / ${n(r.chain.judged)} / ${n(r.chain.unaccounted)} |`] : []),
+    `| changes | ${r.deploys} deploys, ${r.rollbacks} rollbacks, ${r.mapWrites} map writes |`,
+    `| swap pauses (${r.swapPauseUs.measured} measured under traffic) | median ${us(r.swapPauseUs.median)}, p99 ${us(r.swapPauseUs.p99)}, max ${us(r.swapPauseUs.max)} |`,
+    `| RSS | ${mib(r.rssStartBytes)} at the start, ${mib(r.rssEndBytes)} at the end (samples ${mib(Math.min(...rss))}-${mib(Math.max(...rss))}); slope after warm-up **${kib(r.rssSlopeBytesPerMin)}** |`,
+    `| main-thread heap slope after warm-up | ${kib(r.heapSlopeBytesPerMin)} |`,
+    `| errors; daemon warnings/errors in the log | ${r.errors.length}; ${r.logProblems.length} |`,
+  ].join('\n');
+}
 
 export function renderMarkdown(r: Results): string {
   const m = r.machine;
@@ -34,6 +65,8 @@ export function renderMarkdown(r: Results): string {
     '```',
     '',
     fullReport(r),
+    '',
+    soakSection(),
     '',
     notes,
     '',

@@ -32,4 +32,12 @@ const report = await runSoak({
 });
 console.log(formatReport(report));
 if (values.out) fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
-process.exit(report.errors.length || report.unaccounted !== 0 ? 1 : 0);
+// What CI checks (.ci/run): nothing unaccounted on either port, no error, no warning in the daemon's log.
+const failures = [
+  ...(report.unaccounted !== 0 ? [`${report.unaccounted} frame(s) unaccounted`] : []),
+  ...(report.chain && report.chain.unaccounted !== 0 ? [`${report.chain.unaccounted} chain-port frame(s) unaccounted`] : []),
+  ...(report.errors.length ? [`${report.errors.length} error(s)`] : []),
+  ...(report.logProblems.length ? [`${report.logProblems.length} warning/error line(s) in the daemon's log`] : []),
+];
+if (failures.length) console.error(`soak: FAILED: ${failures.join('; ')}`);
+process.exit(failures.length ? 1 : 0);

@@ -23,6 +23,9 @@ test('20 s soak: frames sent = judged, every change applied, no error', async ()
   assert.is(r.judged, r.sent, 'no frame dropped by the socket either');
   assert.equal(r.errors, []);
   assert.equal(r.logProblems, []);
+  assert.ok(r.chain && r.chain.sent > 0, 'the chain port got traffic');
+  assert.is(r.chain!.unaccounted, 0);
+  assert.is(r.chain!.judged, r.chain!.sent, 'every chain-port frame judged by its first stage');
   assert.ok(r.deploys >= 3, `deploys ${r.deploys}`);
   assert.ok(r.rollbacks >= 1, `rollbacks ${r.rollbacks}`);
   assert.ok(r.mapWrites >= 5, `map writes ${r.mapWrites}`);

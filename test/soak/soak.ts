@@ -2,7 +2,9 @@
 // steady traffic for a long time, with deploys, rollbacks and map writes at
 // intervals. It reports frames sent vs judged (and socket drops), the
 // daemon's RSS and main-thread heap over time with their slopes, the pauses
-// the swaps caused, and every error. The caller must run inside a test
+// the swaps caused, and every error. A chain port (two stages) on a second
+// veth gets a tenth of the traffic, deploys and rollbacks on one stage and map
+// writes on the other: its frames are accounted for the same way. The caller must run inside a test
 // namespace (liveSuite or reexecInOwnNetns): traffic never leaves it.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +56,8 @@ export interface SoakReport {
   errors: string[];
   /** Daemon log lines at warn or error. */
   logProblems: string[];
+  /** The chain port's frames (its first stage judges every frame): sent, judged, socket drops, unaccounted. */
+  chain?: { sent: number; judged: number; socketDrops: number; unaccounted: number };
 }
 
 /** Least-squares slope of y over x. */
@@ -82,17 +86,26 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const errors: string[] = [];
   try {
     const wasm: Record<string, string> = {};
-    for (const v of ['v1', 'v2']) {
-      wasm[v] = path.join(tmp, `swap-counter-${v}.wasm`);
-      fs.writeFileSync(wasm[v], await compileHandlerCached(path.join(ROOT, `test/pipeline/guests/swap-counter-${v}.ts`)));
+    for (const g of ['swap-counter-v1', 'swap-counter-v2', 'chain-count']) {
+      wasm[g] = path.join(tmp, `${g}.wasm`);
+      fs.writeFileSync(wasm[g], await compileHandlerCached(path.join(ROOT, `test/pipeline/guests/${g}.ts`)));
     }
+    wasm.v1 = wasm['swap-counter-v1'];
+    wasm.v2 = wasm['swap-counter-v2'];
     const peerNs = lab.addNetns();
     const veth = lab.addVeth({ peerNs });
+    const chainVeth = lab.addVeth({ peerNs });
+    const health = { packets: 100, ms: 500 };
     daemon = await TestDaemon.start(tmp, {
-      ports: [{ name: 'edge', iface: veth.name, program: { path: wasm.v1, health: { packets: 100, ms: 500 } } }],
+      ports: [
+        { name: 'edge', iface: veth.name, program: { path: wasm.v1, health } },
+        { name: 'chain', iface: chainVeth.name, chain: [{ stage: 'count', program: { path: wasm['chain-count'] } }, { stage: 'hits', program: { path: wasm.v1, health: { packets: 0, ms: 0 } } }] },
+      ],
     }, 30_000, ['--log-format', 'json']);
     const client = daemon.client;
     const stats = async () => ((await client.request('stats', { port: 'edge' })) as { ports: PortStats[] }).ports[0];
+    // The chain's first stage judges every frame the port receives.
+    const chainStats = async () => ((await client.request('stats', { port: 'chain', stage: 'count' })) as { ports: { stages: PortStats[] }[] }).ports[0].stages[0];
     const memory = async () => ((await client.request('status')) as { memory: { rssBytes: number; heapUsedBytes: number } }).memory;
 
     const started = Date.now();
@@ -116,6 +129,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         } catch (e) { errors.push(`traffic: ${(e as Error).message}`); await sleep(500); }
       }
     })();
+    // The chain port: a tenth of the rate, in 2-second chunks of its own.
+    let chainSent = 0;
+    const chainFrame = rawFrame(chainVeth);
+    const chainTraffic = (async () => {
+      while (Date.now() < end - 50) {
+        const chunkS = Math.min(2, (end - Date.now()) / 1000);
+        try {
+          chainSent += await sendFrames(lab, peerNs, chainVeth.peer, [chainFrame], Math.max(1, Math.floor(chunkS * opts.rate / 10)), { gapUs: gapUs * 10 });
+        } catch (e) { errors.push(`chain traffic: ${(e as Error).message}`); await sleep(500); }
+      }
+    })();
 
     const samples: Sample[] = [];
     let deploys = 0, rollbacks = 0, mapWrites = 0;
@@ -134,10 +158,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         if (now >= nextDeploy) {
           if (deploys > 0 && deploys % opts.rollbackEvery === 0 && rollbacks < deploys / opts.rollbackEvery) {
             await client.request('rollback', { port: 'edge' });
+            await client.request('rollback', { port: 'chain', stage: 'hits' });
             rollbacks++;
             next = next === 'v2' ? 'v1' : 'v2';
           } else {
-            await client.request('deploy', { port: 'edge', program: { name: `swap-counter-${next}`, bytes: new Uint8Array(fs.readFileSync(wasm[next])) } });
+            const program = { name: `swap-counter-${next}`, bytes: new Uint8Array(fs.readFileSync(wasm[next])) };
+            await client.request('deploy', { port: 'edge', program });
+            await client.request('deploy', { port: 'chain', stage: 'hits', program });
             deploys++;
             next = next === 'v2' ? 'v1' : 'v2';
           }
@@ -149,6 +176,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
           await client.request('map.set', { port: 'edge', map: 'hits', key: '5', value });
           const got = (await client.request('map.get', { port: 'edge', map: 'hits', key: '5' })) as { total: string };
           if (got.total !== value) errors.push(`map write ${mapWrites}: wrote ${value}, read ${got.total}`);
+          await client.request('map.set', { port: 'chain', stage: 'hits', map: 'hits', key: '5', value });
+          const gotChain = (await client.request('map.get', { port: 'chain', stage: 'hits', map: 'hits', key: '5' })) as { total: string };
+          if (gotChain.total !== value) errors.push(`chain map write ${mapWrites}: wrote ${value}, read ${gotChain.total}`);
           mapWrites++;
           nextMap += opts.mapWriteEverySec * 1000;
         }
@@ -157,11 +187,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       }
       await sleep(Math.max(10, Math.min(nextSample, nextDeploy, nextMap, end) - Date.now()));
     }
-    await traffic;
+    await Promise.all([traffic, chainTraffic]);
     // Every frame sent is either judged or counted as a socket drop once the rings drain.
     const deadline = Date.now() + 15_000;
+    const accounted = (x: PortStats) => x.packets + x.socket.rxDropped + x.socket.rxRingFull;
     let last = await stats();
-    while (last.packets + last.socket.rxDropped + last.socket.rxRingFull < sent && Date.now() < deadline) { await sleep(100); last = await stats(); }
+    while (accounted(last) < sent && Date.now() < deadline) { await sleep(100); last = await stats(); }
+    let lastChain = await chainStats();
+    while (accounted(lastChain) < chainSent && Date.now() < deadline) { await sleep(100); lastChain = await chainStats(); }
     const m = await memory();
     samples.push({ t: (Date.now() - started) / 1000, rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes, judged: last.packets, sent });
     const pauses = last.queues.flatMap((q) => q.swaps.map((s) => s.pauseUs)).filter((p): p is number => p !== null);
@@ -180,6 +213,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       heapSlopeBytesPerMin: perMin(steady.map((s) => s.heapUsedBytes)),
       rssStartBytes: samples[0].rssBytes, rssEndBytes: samples[samples.length - 1].rssBytes,
       errors, logProblems,
+      chain: { sent: chainSent, judged: lastChain.packets, socketDrops: lastChain.socket.rxDropped + lastChain.socket.rxRingFull, unaccounted: chainSent - accounted(lastChain) },
     };
   } finally {
     await daemon?.stop();
@@ -194,6 +228,7 @@ export function formatReport(r: SoakReport): string {
   return [
     `soak: ${(r.seconds / 60).toFixed(1)} min, ${r.achievedRate.toLocaleString('en-US')} frames/s sent on average (${r.rate.toLocaleString('en-US')} asked)`,
     `  frames: sent ${r.sent}, judged ${r.judged}, socket drops ${r.socketDrops.rxDropped + r.socketDrops.rxRingFull} (rx dropped ${r.socketDrops.rxDropped}, ring full ${r.socketDrops.rxRingFull}; fill ring empty ${r.socketDrops.fillRingEmpty}), unaccounted ${r.unaccounted}`,
+    ...(r.chain ? [`  chain port (2 stages): sent ${r.chain.sent}, judged ${r.chain.judged}, socket drops ${r.chain.socketDrops}, unaccounted ${r.chain.unaccounted}`] : []),
     `  changes: ${r.deploys} deploys, ${r.rollbacks} rollbacks, ${r.mapWrites} map writes`,
     `  swap pauses (last 64 swaps, ${r.swapPauseUs.measured} measured under traffic): median ${r.swapPauseUs.median ?? '-'} us, p99 ${r.swapPauseUs.p99 ?? '-'} us, max ${r.swapPauseUs.max ?? '-'} us`,
     `  rss: ${mib(r.rssStartBytes)} -> ${mib(r.rssEndBytes)}, slope after warm-up ${kib(r.rssSlopeBytesPerMin)}/min; main-thread heap slope ${kib(r.heapSlopeBytesPerMin)}/min`,

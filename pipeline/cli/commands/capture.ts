@@ -10,7 +10,7 @@ import { ControlClient } from '../../control/client.js';
 import { socketPath } from '../../control/protocol.js';
 import { num, parseCommand, str } from '../args.js';
 
-export const CAPTURE_HELP = `Usage: wasmxdp capture --port <name> -w <file.pcapng | -> [--verdict drop,pass,...]
+export const CAPTURE_HELP = `Usage: wasmxdp capture --port <name> [--stage <s>] -w <file.pcapng | -> [--verdict drop,pass,...]
                        [--count N] [--snaplen B] [--duration S] [--socket <path>]
 
 Writes the frames a running port's handler judged, as it judged them (after
@@ -21,6 +21,7 @@ buffer full is left out and counted; the count is printed at the end.
 
 Options:
   --port <name>        the port
+  --stage <s>          on a chain port, the stage whose verdicts to capture (needed when it has several)
   -w, --write <file>   the pcapng file, or - for stdout
   --verdict <list>     only these verdicts (aborted, drop, pass, tx, redirect; default all)
   --count <N>          stop after N frames
@@ -30,7 +31,7 @@ Options:
   -h, --help           this help`;
 
 const OPTIONS = {
-  port: { type: 'string' }, write: { type: 'string', short: 'w' }, verdict: { type: 'string' }, count: { type: 'string' },
+  port: { type: 'string' }, stage: { type: 'string' }, write: { type: 'string', short: 'w' }, verdict: { type: 'string' }, count: { type: 'string' },
   snaplen: { type: 'string' }, duration: { type: 'string' }, socket: { type: 'string' },
 } as const;
 
@@ -40,6 +41,8 @@ export async function captureCommand(argv: string[], print: (s: string) => void)
   const p = parseCommand('capture', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(CAPTURE_HELP); return 0; }
   const port = str(p, 'port');
+  const stage = str(p, 'stage');
+  const where = stage ? `port ${port} stage ${stage}` : `port ${port}`;
   const file = str(p, 'write');
   if (!port || !file) throw new WasmxdpError('E_USAGE', `give --port <name> and -w <file.pcapng | -> (see 'wasmxdp capture --help')`);
   const count = num(p, 'count', 1, 1e12);
@@ -56,9 +59,9 @@ export async function captureCommand(argv: string[], print: (s: string) => void)
   let written = 0;
   let result = { captured: 0, dropped: 0 };
   try {
-    const session = await client.request('capture.start', { port, ...(verdicts ? { verdicts } : {}), ...(snaplen ? { snaplen } : {}) }) as { id: number; verdicts: string[]; snaplen: number };
-    await write(encodeSectionHeader({ interfaces: [{ name: port, snaplen: session.snaplen }], sectionComment: `wasmxdp capture of port ${port}, verdicts ${session.verdicts.join(',')}` }));
-    process.stderr.write(`wasmxdp capture: port ${port}, verdicts ${session.verdicts.join(',')}, writing ${file === '-' ? 'stdout' : file}\n`);
+    const session = await client.request('capture.start', { port, ...(stage ? { stage } : {}), ...(verdicts ? { verdicts } : {}), ...(snaplen ? { snaplen } : {}) }) as { id: number; verdicts: string[]; snaplen: number };
+    await write(encodeSectionHeader({ interfaces: [{ name: port, snaplen: session.snaplen }], sectionComment: `wasmxdp capture of ${where}, verdicts ${session.verdicts.join(',')}` }));
+    process.stderr.write(`wasmxdp capture: ${where}, verdicts ${session.verdicts.join(',')}, writing ${file === '-' ? 'stdout' : file}\n`);
     const end = duration === undefined ? Infinity : Date.now() + duration * 1000;
     while (!stop && Date.now() < end && (count === undefined || written < count)) {
       const r = await client.request('capture.read', { id: session.id }) as { frames: Frame[] };

@@ -9,7 +9,7 @@ import { BIN, ROOT, tsharkFields } from '../../helpers/cli.js';
 import { liveSuite } from '../../helpers/live.js';
 import type { NetLab, Veth } from '../../helpers/netns.js';
 import { sendFrames } from '../../helpers/traffic.js';
-import { startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
+import { startCapture, startServeLab, stopServeLab, waitFor, type ServeLab } from './ops-helpers.js';
 
 const test = await liveSuite('wasmxdp capture: judged frames to pcapng with their verdicts');
 
@@ -35,21 +35,9 @@ function frame(n: number, marker = false): Uint8Array {
   return f;
 }
 
-/** Starts `wasmxdp capture`; resolves once it said it is capturing. */
-function startCapture(args: string[]): { done: Promise<{ code: number | null; stderr: string }> ; ready: Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'capture', '--port', 'edge', '--socket', s!.daemon.socket, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let ready!: () => void;
-  const readyP = new Promise<void>((r) => { ready = r; });
-  child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('writing')) ready(); });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => { ready(); resolve({ code, stderr }); }));
-  setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
-  return { done, ready: readyP };
-}
-
 test('--count 20 -w file: 20 judged frames, intact, each with its verdict comment', async () => {
   const file = path.join(s!.tmp, 'pass.pcapng');
-  const c = startCapture(['--count', '20', '-w', file]);
+  const c = startCapture(s!.daemon.socket, ['--count', '20', '-w', file]);
   await c.ready;
   const frames = Array.from({ length: 20 }, (_, i) => frame(i));
   assert.is(await sendFrames(lab, peerNs, veth.peer, frames, 30, { gapUs: 500 }), 30);
@@ -67,7 +55,7 @@ test('--count 20 -w file: 20 judged frames, intact, each with its verdict commen
 
 test('--verdict aborted: only the frames the guest trapped on; --snaplen cuts them', async () => {
   const file = path.join(s!.tmp, 'aborted.pcapng');
-  const c = startCapture(['--verdict', 'aborted', '--count', '5', '--snaplen', '20', '-w', file]);
+  const c = startCapture(s!.daemon.socket, ['--verdict', 'aborted', '--count', '5', '--snaplen', '20', '-w', file]);
   await c.ready;
   const mixed = [frame(1), frame(2, true), frame(3)];
   assert.is(await sendFrames(lab, peerNs, veth.peer, mixed, 15, { gapUs: 1000 }), 15);

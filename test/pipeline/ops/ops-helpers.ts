@@ -1,10 +1,11 @@
 // What the operations suites share: a test frame, waiting with a bound, the
 // metrics address a daemon logged, and a serve on veths in a lab namespace.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compileHandlerCached } from '../../../host/compile.js';
-import { ROOT } from '../../helpers/cli.js';
+import { BIN, ROOT } from '../../helpers/cli.js';
 import { TestDaemon } from '../../helpers/daemon.js';
 import { NetLab, type Veth } from '../../helpers/netns.js';
 import { experimentalFrame } from '../../helpers/packets.js';
@@ -50,4 +51,16 @@ export async function stopServeLab(s: ServeLab | null): Promise<void> {
   s.lab.destroy();
   process.stdout.write(`# daemon log:\n${s.daemon.log().replace(/^/gm, '#   ')}\n`);
   fs.rmSync(s.tmp, { recursive: true, force: true });
+}
+
+/** Starts `wasmxdp capture --port edge` against the daemon's socket; `ready` once it said it is writing. */
+export function startCapture(socket: string, args: string[]): { ready: Promise<void>; done: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [BIN, 'capture', '--port', 'edge', '--socket', socket, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let ready!: () => void;
+  const readyP = new Promise<void>((r) => { ready = r; });
+  child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('writing')) ready(); });
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => { ready(); resolve({ code, stderr }); }));
+  setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
+  return { ready: readyP, done };
 }

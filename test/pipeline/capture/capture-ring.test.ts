@@ -2,7 +2,7 @@
 // wrap-arounds; a full ring drops (and counts) instead of waiting.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CaptureRing } from '../../../pipeline/live/capture-ring.js';
+import { CaptureRing } from '../../../pipeline/capture/capture-ring.js';
 
 const frame = (i: number, len: number) => Buffer.from(Array.from({ length: len }, (_, j) => (i * 7 + j) & 0xff));
 
