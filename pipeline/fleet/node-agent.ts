@@ -97,8 +97,10 @@ export class FleetAgent {
     if (this.lease && !this.lease.revoked()) return;
     const lease = this.etcd.lease(this.opts.ttlSeconds ?? DEFAULT_FLEET_TTL_S, { autoKeepAlive: true });
     lease.on('lost', (e) => {
+      // Leases of failed attempts report their loss too: only the registered one matters.
+      if (this.lease !== lease) return;
       this.log(`fleet: lease lost (${e.message}); registering again`);
-      if (this.lease === lease) this.lease = null;
+      this.lease = null;
       this.kick();
     });
     try {
