@@ -32,6 +32,8 @@ export interface ActualReport {
   pid: number;
   reportedAt: string;
   stages: ActualStage[];
+  /** Desired keys naming a stage this node does not have for that tenant (another tenant's, or none): not applied. */
+  refused: { key: string; rollout: string; sha256: string; error: string }[];
 }
 
 /** The operator's name of a tenant's stage. */

@@ -41,6 +41,8 @@ export async function fleetStatus(etcd: Etcd3): Promise<FleetStatus> {
       const k = `${d.port}/${operatorStage(d.tenant, d.stage)}`;
       const row = rows.get(k) ?? { node, state, reportedAt: rep?.reportedAt ?? null, port: d.port, stage: operatorStage(d.tenant, d.stage), desired: null, actual: null, outcome: null, error: null, inSync: false };
       row.desired = { sha256: d.value.sha256, name: d.value.name, rollout: d.value.rollout };
+      const refused = rep?.refused?.find((x) => x.key.endsWith(`/desired/${node}/${d.port}/${d.stage}`) && x.key.includes(`/tenants/${d.tenant}/`));
+      if (refused && refused.sha256 === d.value.sha256) { row.outcome = 'refused'; row.error = refused.error; }
       rows.set(k, row);
     }
     for (const r of rows.values()) {

@@ -181,9 +181,10 @@ export class FleetAgent {
     const now = Date.now();
     const counters = now - this.lastWrite >= (this.opts.countersMs ?? 5000);
     if (counters) await this.addCounters(out);
-    const shape = JSON.stringify(out.map((s) => ({ ...s, packets: undefined, drops: undefined })));
+    const shape = JSON.stringify([out.map((s) => ({ ...s, packets: undefined, drops: undefined })), [...this.applied.values()].map((a) => a.outcome)]);
     if (shape === this.lastReport && !counters) return;
-    const r: ActualReport = { node: this.opts.node, pid: process.pid, reportedAt: new Date().toISOString(), stages: out };
+    const refused = [...this.applied].filter(([, a]) => a.outcome === 'refused').map(([key, a]) => ({ key, rollout: a.rollout, sha256: a.sha256, error: a.error ?? 'refused' }));
+    const r: ActualReport = { node: this.opts.node, pid: process.pid, reportedAt: new Date().toISOString(), stages: out, refused };
     await this.etcd.put(keys.actual(this.opts.node)).value(JSON.stringify(r));
     this.lastReport = shape;
     this.lastWrite = now;

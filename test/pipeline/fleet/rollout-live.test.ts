@@ -14,7 +14,9 @@ import { FleetRig, type FleetNode } from '../../helpers/fleet-rig.js';
 import { experimentalFrame } from '../../helpers/packets.js';
 import { sendFrames } from '../../helpers/traffic.js';
 import { waitFor } from '../../helpers/wait.js';
-import { sha256Hex } from '../../../pipeline/fleet/module-store.js';
+import { putModule, sha256Hex } from '../../../pipeline/fleet/module-store.js';
+import { connectEtcd } from '../../../pipeline/fleet/etcd.js';
+import { keys } from '../../../pipeline/fleet/keys.js';
 import type { FleetStatus } from '../../../pipeline/fleet/fleet-status.js';
 import type { RolloutResult } from '../../../pipeline/fleet/rollout.js';
 import fs from 'node:fs';
@@ -142,6 +144,24 @@ test('etcd restarted under traffic: the data path is unaffected and the nodes re
   const r = await rig.fleet(['deploy', rig.wasm['swap-counter-v1'], '--port', 'edge', '--json']);
   assert.is(r.status, 0, r.stderr + r.stdout);
   for (const n of rig.nodes) assert.is((await running(n)).program.sha256, sha('swap-counter-v1'));
+});
+
+test('a tenant cannot roll out to a stage it does not own', async () => {
+  const r = await rig.fleet(['deploy', rig.wasm['drop-all'], '--port', 'edge', '--tenant', 'acme', '--json']);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /no live node runs port edge stage acme\/main/);
+  // Written straight into etcd (no RBAC in this test): the node does not apply it.
+  const etcd = connectEtcd(rig.etcd.url);
+  try {
+    const before = (await running(rig.nodes[0])).program.sha256;
+    const { sha256 } = await putModule(etcd, fs.readFileSync(rig.wasm['drop-all']));
+    await etcd.put(keys.desired('acme', 'edge-0', 'edge', 'main')).value(JSON.stringify({ rollout: 'forged', sha256, name: 'drop-all' }));
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.is((await running(rig.nodes[0])).program.sha256, before, 'edge-0 still runs what it ran');
+    await etcd.delete().key(keys.desired('acme', 'edge-0', 'edge', 'main'));
+  } finally {
+    etcd.close();
+  }
 });
 
 test('two concurrent fleet deploys: one wins, the other gets the conflict error', async () => {
