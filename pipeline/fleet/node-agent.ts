@@ -48,7 +48,9 @@ export class FleetAgent {
   /** Per desired key: what the agent did with it. */
   private readonly applied = new Map<string, Applied>();
   private lastReport = '';
-  private lastWrite = 0;
+  /** When the counters were last read, and what they were (port/stage -> packets, drops). */
+  private countersAt = 0;
+  private readonly lastCounters = new Map<string, [number | undefined, number | undefined]>();
   private connected = false;
   private readonly log: (l: string) => void;
 
@@ -178,16 +180,21 @@ export class FleetAgent {
       }
       return { ...s, desired };
     });
+    // Counters are read every countersMs and repeated in between: an idle node writes nothing.
     const now = Date.now();
-    const counters = now - this.lastWrite >= (this.opts.countersMs ?? 5000);
-    if (counters) await this.addCounters(out);
-    const shape = JSON.stringify([out.map((s) => ({ ...s, packets: undefined, drops: undefined })), [...this.applied.values()].map((a) => a.outcome)]);
-    if (shape === this.lastReport && !counters) return;
+    if (now - this.countersAt >= (this.opts.countersMs ?? 5000)) {
+      await this.addCounters(out);
+      this.countersAt = now;
+      for (const s of out) this.lastCounters.set(`${s.port}/${s.stage}`, [s.packets, s.drops]);
+    } else {
+      for (const s of out) [s.packets, s.drops] = this.lastCounters.get(`${s.port}/${s.stage}`) ?? [];
+    }
+    const shape = JSON.stringify([out, [...this.applied.values()].map((a) => a.outcome)]);
+    if (shape === this.lastReport) return;
     const refused = [...this.applied].filter(([, a]) => a.outcome === 'refused').map(([key, a]) => ({ key, rollout: a.rollout, sha256: a.sha256, error: a.error ?? 'refused' }));
     const r: ActualReport = { node: this.opts.node, pid: process.pid, reportedAt: new Date().toISOString(), stages: out, refused };
     await this.etcd.put(keys.actual(this.opts.node)).value(JSON.stringify(r));
     this.lastReport = shape;
-    this.lastWrite = now;
   }
 
   private async addCounters(out: ActualStage[]): Promise<void> {
