@@ -32,7 +32,7 @@ const sha = (g: string) => sha256Hex(fs.readFileSync(rig.wasm[g]));
 
 interface PortStats { packets: number; version: number; verdicts: Record<string, number>; socket: { rxDropped: number; rxRingFull: number }; queues: { swaps: unknown[] }[] }
 const stats = async (n: FleetNode) => ((await n.daemon.client.request('stats', { port: 'edge' })) as { ports: PortStats[] }).ports[0];
-type DaemonStatus = { ports: { program: { sha256: string; name: string }; versions: { sha256: string; health: string }[] }[] };
+type DaemonStatus = { ports: { program: { sha256: string; name: string }; versions: { version: number; sha256: string; health: string }[] }[] };
 const running = async (n: FleetNode) => ((await n.daemon.client.request('status')) as DaemonStatus).ports[0];
 
 async function fleetStatus(): Promise<FleetStatus> {
@@ -117,8 +117,10 @@ test('a node killed mid-rollout counts against --max-unhealthy; restarted, it co
   assert.is(st.nodes.find((x) => x.node === victim.name)?.state, 'stale');
   // Back with its config's program, it reads its desired state and converges.
   await rig.startNode(victim);
-  assert.is((await running(victim)).program.sha256 === sha('drop-all'), false, 'it starts on the config program');
   await waitFor('the restarted node to converge', async () => ((await running(victim)).program.sha256 === sha('drop-all') ? true : undefined), 20_000);
+  // It started on its config's program (v1) and the fleet's module came after.
+  const v = (await running(victim)).versions;
+  assert.equal(v.map((x) => [x.version, x.sha256]), [[1, sha('swap-counter-v1')], [2, sha('drop-all')]]);
   await waitFor('status: every node up and in sync', async () => {
     const s = await fleetStatus();
     return s.nodes.every((x) => x.state === 'up') && s.stages.every((x) => x.inSync) ? true : undefined;
