@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'E_WORKER_TERMINATED'
   | 'E_BUSY'
   | 'E_TIMEOUT'
+  | 'E_FLEET_CONFLICT'
+  | 'E_FLEET_UNAVAILABLE'
+  | 'E_FLEET_HALTED'
 
   | 'E_QUOTA';
 

@@ -15,6 +15,7 @@ import { mapCommand } from './commands/map.js';
 import { tenantCommand } from './commands/tenant.js';
 import { topCommand } from './commands/top.js';
 import { captureCommand } from './commands/capture.js';
+import { fleetCommand } from './commands/fleet.js';
 
 type Command = (argv: string[], print: (s: string) => void) => Promise<number>;
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   map: { run: mapCommand, summary: 'list, get, set, delete or dump a running port\'s maps' },
   tenant: { run: tenantCommand, summary: 'the tenants of the running config, their stages and figures (operator)' },
   capture: { run: captureCommand, summary: 'write the frames a running port judged to pcapng, with their verdicts' },
+  fleet: { run: fleetCommand, summary: 'roll a handler out to the nodes registered in etcd, with canaries; fleet status and rollback' },
   top: { run: topCommand, summary: 'a live view of the daemon\'s ports: packets per second by verdict, traps, drops, CPU' },
 };
 

@@ -1,7 +1,7 @@
 // `npm run bench`: wasmxdp side by side with eBPF, a C AF_XDP loop and plain
 // Node. Prints Markdown tables and writes the results as JSON.
 //
-//   node dist/test/bench/main.js [--quick|--full|--tiny] [--parts handlers,live,swap,scaling,tenants]
+//   node dist/test/bench/main.js [--quick|--full|--tiny] [--parts handlers,live,swap,scaling,tenants,fleet]
 //                                [--mode skb|drv] [--out <file.json>] [--docs]
 //
 // --docs also writes docs/benchmarks.md and docs/benchmarks.svg from the run.
@@ -18,12 +18,13 @@ import { runLivePart } from './part-live.js';
 import { runScalingPart } from './part-scaling.js';
 import { runSwapPart } from './part-swap.js';
 import { runTenantPart } from './part-tenants.js';
+import { runFleetPart } from './part-fleet.js';
 import { PRESETS, PresetName } from './presets.js';
 import { fullReport } from './report.js';
 import { RESULTS_VERSION, Results, checkResults } from './results.js';
 import { checkTargets } from './targets.js';
 
-const ALL_PARTS = ['handlers', 'live', 'swap', 'scaling', 'tenants'];
+const ALL_PARTS = ['handlers', 'live', 'swap', 'scaling', 'tenants', 'fleet'];
 
 const { values } = parseArgs({
   options: {
@@ -51,12 +52,13 @@ const live = parts.includes('live') ? await runLivePart({ ...p.live, mode }, log
 const swap = parts.includes('swap') ? await runSwapPart({ ...p.swap, mode }, live?.unavailable ?? null, log) : null;
 const scaling = parts.includes('scaling') ? await runScalingPart(p.scaling, log) : null;
 const tenants = parts.includes('tenants') ? await runTenantPart(p.tenants, log) : null;
+const fleet = parts.includes('fleet') ? runFleetPart(p.fleet, log) : null;
 
 const results: Results = {
   version: RESULTS_VERSION,
   command: `npm run bench --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`,
   preset, machine, load: load.stop(), seconds: (Date.now() - started) / 1000,
-  handlers, live, swap, scaling, tenants,
+  handlers, live, swap, scaling, tenants, fleet,
   targets: checkTargets(handlers, live, swap),
 };
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -96,6 +96,19 @@ export function tenantsTables(r: Results): string {
   ].join('\n\n');
 }
 
+export function fleetTable(r: Results): string {
+  const f = r.fleet;
+  if (!f) return 'not run';
+  if (f.unavailable) return `not measured: ${f.unavailable}`;
+  const one = f.rows.find((x) => x.nodes === 1);
+  const x = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+  return [
+    `\`wasmxdp fleet deploy\` (canary 1, idle nodes, 0 ms health check) until every node runs the new version; median (min-max) of ${f.reps} rollout(s). WAL bytes: etcd_disk_wal_write_bytes_total over the rollout (module, records, desired keys, node reports).`,
+    table(['nodes', 'deploy to all (ms)', 'vs 1 node', 'controller (ms)', 'etcd WAL bytes per rollout', 'idle WAL bytes/s'],
+      f.rows.map((row) => [String(row.nodes), fmt(row.wallMs, 0), x(ratio(row.wallMs, one?.wallMs)), fmt(row.controllerMs, 0), fmt(row.walBytes, 0), String(row.idleWalBytesPerS)])),
+  ].join('\n\n');
+}
+
 export function fullReport(r: Results): string {
   return [
     `## Handler cost (no kernel path)`, handlersTable(r),
@@ -103,6 +116,7 @@ export function fullReport(r: Results): string {
     `## Hot swap under load`, swapTable(r),
     `## Scaling`, scalingTables(r),
     `## Tenants`, tenantsTables(r),
+    `## Fleet rollout`, fleetTable(r),
     `## Targets`, targetsTable(r),
     `Load average (1 min) during the run: ${r.load.min.toFixed(2)}-${r.load.max.toFixed(2)} (mean ${r.load.mean.toFixed(2)}).`,
   ].join('\n\n');

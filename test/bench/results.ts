@@ -6,6 +6,7 @@ import type { LivePart } from './part-live.js';
 import type { Curve } from './part-scaling.js';
 import type { SwapPart } from './part-swap.js';
 import type { TenantPart } from './part-tenants.js';
+import type { FleetPart } from './part-fleet.js';
 import type { TargetResult } from './targets.js';
 
 export const RESULTS_VERSION = 1;
@@ -23,6 +24,8 @@ export interface Results {
   scaling: Curve[] | null;
   /** Absent in results written before the tenants part existed. */
   tenants?: TenantPart | null;
+  /** Absent in results written before the fleet part existed. */
+  fleet?: FleetPart | null;
   targets: TargetResult[];
 }
 
@@ -70,6 +73,10 @@ export function checkResults(r: Results, parts: string[]): string[] {
     finite(t?.chain.oneStageNs.median, 'chain one stage');
     finite(t?.chain.operatorPlusTenantNs.median, 'chain two stages');
     for (const n of t?.noisy ?? []) finite(n.bPps.median, `noisy ${n.neighbour}`);
+  }
+  if (parts.includes('fleet') && !r.fleet) bad.push('fleet part missing');
+  if (parts.includes('fleet') && r.fleet && !r.fleet.unavailable) {
+    for (const x of r.fleet.rows) { finite(x.wallMs?.median, `fleet ${x.nodes} nodes time`); finite(x.walBytes?.median, `fleet ${x.nodes} nodes bytes`); }
   }
   if (r.targets?.length !== 4) bad.push('targets');
   return bad;

@@ -1,4 +1,4 @@
-// The live half of bench.test.ts: the live and swap parts with the tiny
+// The live half of bench.test.ts: the live, swap and fleet parts with the tiny
 // preset, inside a liveSuite (its own namespace; skipped where AF_XDP cannot
 // run), checking the JSON they write is complete. No timing assertion.
 import * as assert from 'uvu/assert';
@@ -24,6 +24,19 @@ live('live throughput and hot swap: every receiver, well-formed swap figures', (
   assert.equal(r.live!.rows.map((x) => x.receiver), LIVE_ROWS);
   for (const row of r.live!.rows) assert.ok(row.delivered.median > 0, `${row.receiver} received frames`);
   assert.ok(r.swap && (r.swap.notMeasured !== null || r.swap.swapsRecorded > 0));
+});
+
+live('fleet part: a row per node count, finite figures', () => {
+  const r = runTinyBench('fleet');
+  assert.equal(checkResults(r, ['fleet']), []);
+  if (r.fleet!.unavailable) {
+    assert.match(r.fleet!.unavailable, /etcd/);
+    assert.not.ok(required('WASMXDP_REQUIRE_TOOLS'), `WASMXDP_REQUIRE_TOOLS=1 but ${r.fleet!.unavailable}`);
+    console.log(`# fleet bench part not measured: ${r.fleet!.unavailable}`);
+    return;
+  }
+  assert.equal(r.fleet!.rows.map((x) => x.nodes), [1, 2]);
+  for (const row of r.fleet!.rows) assert.ok(row.walBytes.median > 0, `${row.nodes} node(s): etcd wrote the rollout`);
 });
 
 live.run();

@@ -18,6 +18,7 @@ export const TOOL_PACKAGES = {
   bpftool: 'bpftool',
   clang: 'clang',
   'wasm-ld': 'lld',
+  etcd: 'etcd-server',
 } as const;
 export type Tool = keyof typeof TOOL_PACKAGES;
 

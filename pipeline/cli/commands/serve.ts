@@ -14,6 +14,9 @@ import { serveLogger, LOG_OPTIONS, LOG_HELP } from '../serve-log.js';
 import { audited, watchQuarantines } from '../../control/audit.js';
 import { Persistence } from '../../control/persistence.js';
 import { StateStore } from '../../ops/state-store.js';
+import { DEFAULT_FLEET_TTL_S, FleetAgent } from '../../fleet/node-agent.js';
+import { PROTOCOL_VERSION } from '../../control/protocol.js';
+import { num } from '../args.js';
 
 export const SERVE_HELP = `Usage: wasmxdp serve --config <pipeline.json> [--socket <path>]
 
@@ -28,16 +31,23 @@ Options:
   --config <file>      the pipeline config (JSON)
   --socket <path>      where to listen (default $WASMXDP_SOCKET, then the config's
                        "socket", then /run/wasmxdp.sock)
+  --fleet <url>        join the fleet whose etcd answers at <url> (docs/fleet.md):
+                       register, run what the fleet's desired state says, report
+  --node <name>        this node's name in the fleet (with --fleet)
+  --fleet-ttl <s>      lease TTL: how soon a dead node shows as stale (default ${DEFAULT_FLEET_TTL_S})
 ${LOG_HELP}
   -h, --help           this help`;
 
-const OPTIONS = { config: { type: 'string' }, socket: { type: 'string' }, ...LOG_OPTIONS } as const;
+const OPTIONS = { config: { type: 'string' }, socket: { type: 'string' }, fleet: { type: 'string' }, node: { type: 'string' }, 'fleet-ttl': { type: 'string' }, ...LOG_OPTIONS } as const;
 
 export async function serveCommand(argv: string[], print: (s: string) => void): Promise<number> {
   const p = parseCommand('serve', argv, OPTIONS, { min: 0, max: 0 });
   if (p.values.help) { print(SERVE_HELP); return 0; }
   const file = str(p, 'config');
   if (!file) throw new WasmxdpError('E_USAGE', `give --config <pipeline.json> (see 'wasmxdp serve --help')`);
+  const fleet = str(p, 'fleet'), node = str(p, 'node');
+  if ((fleet === undefined) !== (node === undefined)) throw new WasmxdpError('E_USAGE', `give --fleet <url> and --node <name> together (see 'wasmxdp serve --help')`);
+  const fleetTtl = num(p, 'fleet-ttl', 1, 3600);
   const logger = serveLogger(p);
   const config = loadConfig(file);
   const store = config.stateDir ? StateStore.open(config.stateDir) : null;
@@ -55,6 +65,7 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
   const daemon = await Daemon.start(config, log);
   let server: ControlServer | null = null;
   let tenantServers: ControlServer[] = [];
+  let agent: FleetAgent | null = null;
   const metrics = await startMetrics(config.metrics, daemon, log).catch(async (e) => { await daemon.stop(); throw e; });
   const persistence = store ? new Persistence(store, daemon, logger) : null;
   try {
@@ -72,12 +83,17 @@ export async function serveCommand(argv: string[], print: (s: string) => void): 
       daemon.controlFigures = () => server!.figures();
       // Each tenant's own socket: its connections act for that tenant only (docs/tenants.md).
       tenantServers = await listenTenantSockets(config.tenants, (req) => handle(req), opts);
+      if (fleet && node) {
+        agent = new FleetAgent({ url: fleet, node, tenants: config.tenants.map((t) => t.name), ttlSeconds: fleetTtl, log }, (r) => handle({ v: PROTOCOL_VERSION, id: 0, ...r }));
+        agent.start();
+      }
       print(`wasmxdp serve: ${config.ports.length} port(s) attached, listening on ${path}${tenantServers.length ? ` and ${tenantServers.length} tenant socket(s)` : ''} (pid ${process.pid})`);
     }
     const quarantines = watchQuarantines(daemon, logger);
     await stopped;
     quarantines.stop();
   } finally {
+    await agent?.stop();
     await Promise.all(tenantServers.map((s) => s.close()));
     await server?.close();
     persistence?.stop();
