@@ -4,6 +4,12 @@
 // operations and fresh figures on request. The burst loop calls poll()
 // between bursts and beforeBatch()/afterBatch() around each batch; nothing on
 // that path allocates unless a swap is being measured or checked.
+//
+// A swap is spread over three gaps between bursts so that none holds the
+// frames long: the gap that receives the request also warms the new module
+// (its first instance in this thread, on a scratch memory: V8's per-thread
+// setup, several times the cost of the next instance); the next gap swaps;
+// the reply goes out in the gap after that.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
@@ -39,6 +45,11 @@ export class WorkerControl {
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
   private swapEnd = 0;
+  /** A swap request whose module was warmed in an earlier gap: the next poll() runs it. */
+  private staged: SwapRequest | null = null;
+  /** Its reply, sent by the poll() after it, off the swap's gap. */
+  private deferred: ControlReply | null = null;
+  private warmUs = 0;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -54,11 +65,30 @@ export class WorkerControl {
     this.current = { version, name: sandbox.name, module: sandbox.module, maps };
   }
 
-  /** Handles every waiting request (between bursts). */
+  /** Handles waiting requests (between bursts); one swap step per call. */
   poll(): void {
+    if (this.deferred !== null) {
+      this.send(this.deferred);
+      this.deferred = null;
+    }
+    if (this.staged !== null) {
+      const req = this.staged;
+      this.staged = null;
+      this.deferred = this.reply(req);
+      // Requests behind the swap wait for the next gap.
+      return;
+    }
     if (this.port) {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-        this.handle(m.message as ControlRequest);
+        const req = m.message as ControlRequest;
+        if (req.type === 'swap') {
+          const t = performance.now();
+          this.sandbox.warm(req.module);
+          this.warmUs = Math.round((performance.now() - t) * 1000);
+          this.staged = req;
+          return;
+        }
+        this.send(this.reply(req));
       }
     }
     if (this.probation !== null) this.checkHealth();
@@ -88,7 +118,7 @@ export class WorkerControl {
     return { version: this.current.version, health: this.health, versions, swaps: this.swaps.map((s) => ({ ...s })), lastRollback: this.lastRollback };
   }
 
-  private handle(req: ControlRequest): void {
+  private reply(req: ControlRequest): ControlReply {
     try {
       let result: unknown;
       if (req.type === 'swap') result = this.swap(req);
@@ -96,9 +126,9 @@ export class WorkerControl {
       else if (req.type === 'figures') result = this.figures();
       else if (req.type === 'capture' && this.onCapture) result = this.onCapture(req);
       else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
-      this.send({ type: 'reply', id: req.id, ok: true, result });
+      return { type: 'reply', id: req.id, ok: true, result };
     } catch (e) {
-      this.send({ type: 'reply', id: (req as { id: number }).id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } });
+      return { type: 'reply', id: (req as { id: number }).id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } };
     }
   }
 
@@ -155,7 +185,7 @@ export class WorkerControl {
     this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
-    this.record(previous.version, req.version, req.reason, t0, t1, t2);
+    this.record(previous.version, req.version, req.reason, t0, t1, t2, this.warmUs);
     return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.info.name) };
   }
 
@@ -164,9 +194,9 @@ export class WorkerControl {
     for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
-  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, warmUs: number): void {
     const rec: SwapRecord = {
-      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
+      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000), warmUs,
       blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
@@ -207,7 +237,7 @@ export class WorkerControl {
       this.closeVersion();
       this.current = p.previous;
       this.health = 'unchecked';
-      this.record(failed.version, p.previous.version, 'health', t0, t1, t2);
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, 0);
     } catch (e) {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }

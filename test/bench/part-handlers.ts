@@ -49,6 +49,12 @@ export interface HandlerRow {
   ebpfRaw: Summary | null;
   ebpfEmpty: Summary | null;
   ratios: { wasmOverEbpf: number | null; meteredOverEbpf: number | null; wasmOverJs: number | null; meteredOverUnmetered: number | null };
+  /**
+   * The same ratios repetition by repetition (metered and JS of one repetition
+   * ran back to back; eBPF's round r beside repetition r): their spread.
+   * Absent in results written before.
+   */
+  repRatios?: { meteredOverJs: Summary; meteredOverEbpf: Summary | null };
   verdicts: { wasm: number[]; js: number[]; ebpf: number[] | null; agree: boolean | null };
 }
 
@@ -119,6 +125,10 @@ async function measureAll(o: PartOptions, frames: Uint8Array[], batchSize: numbe
         wasmOverJs: ratio(wasmU, jsS), meteredOverUnmetered: ratio(wasmM, wasmU),
       },
       verdicts,
+      repRatios: {
+        meteredOverJs: summarize(m.map((x, i) => x / j[i])),
+        meteredOverEbpf: net && ebpf ? summarize(m.map((x, i) => x / Math.max(1e-9, ebpf!.rounds[i % ebpf!.rounds.length] - ebpf!.empty[i % ebpf!.empty.length]))) : null,
+      },
     });
   }
   // The empty program is eBPF's "pass (host only)".

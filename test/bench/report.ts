@@ -54,7 +54,10 @@ export function swapTable(r: Results): string {
       ['frames lost per run, with deploys', fmt(s.lost, 0)],
       ['frames lost per run, no deploy (control)', fmt(s.lostWithoutSwaps, 0)],
       ['pause: last old batch to first new batch (us)', fmt(s.pauseUs, 0)],
-      ['burst loop held (us)', fmt(s.blockedUs, 0)],
+      ['  of which: last old batch to the swap (us)', fmt(s.beforeUs ?? null, 0)],
+      ['  of which: the swap to the first new batch (us)', fmt(s.afterUs ?? null, 0)],
+      ['burst loop held by the swap (us)', fmt(s.blockedUs, 0)],
+      ['earlier gap: request received, module warmed (us)', fmt(s.warmUs ?? null, 0)],
       ['instantiate (us)', fmt(s.instantiateUs, 0)],
     ]),
   ].join('\n');
