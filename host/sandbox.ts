@@ -363,8 +363,12 @@ export class Sandbox {
     this.stats.packets += n;
     const q = this.quarantine;
     if (q !== null) q.packets(n, nowMs);
-    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
-    this.u32.set(this.header);
+    // The views go stale only if the memory grew, which a fixed-size memory
+    // cannot; a stale view has length 0, and reading that is a field load
+    // where memory.buffer is a call into V8.
+    if (this.u32.length === 0) this.refreshViews();
+    const w = this.u32, header = this.header;
+    for (let i = 0; i < header.length; i++) w[i] = header[i];
 
     let start = 0;
     let reruns = 0;
@@ -401,7 +405,7 @@ export class Sandbox {
   }
 
   private accept(batch: Batch, start: number, count: number): void {
-    if (this.memory.buffer !== this.u8.buffer) this.refreshViews();
+    if (this.u32.length === 0) this.refreshViews();
     acceptVerdicts(this.u32, batch, start, count, this.portCount, this.stats);
   }
 
