@@ -40,11 +40,15 @@ export function acceptVerdicts(words: Uint32Array, batch: Batch, start: number, 
     const nl = words[r + W_LEN];
     const a = v & ACTION_MASK;
     const t = v >>> TARGET_SHIFT;
-    // Plain JS numbers (u32 reads are non-negative): no u32 wraparound in these sums.
     const da = addr[i], dl = len[i];
-    const hi = da + dl + tailroom[i];
-    if (a <= Action.REDIRECT && (a === Action.REDIRECT ? t < portCount : t === 0)
-      && na >= da - headroom[i] && na <= hi && nl <= hi - na) {
+    // The packet as handed out (the common answer) needs no bounds arithmetic.
+    // Otherwise plain JS numbers (u32 reads are non-negative): no u32 wraparound in these sums.
+    let inFrame = na === da && nl === dl;
+    if (!inFrame) {
+      const hi = da + dl + tailroom[i];
+      inFrame = na >= da - headroom[i] && na <= hi && nl <= hi - na;
+    }
+    if (inFrame && a <= Action.REDIRECT && (a === Action.REDIRECT ? t < portCount : t === 0)) {
       action[i] = a;
       target[i] = t;
       outAddr[i] = na;
