@@ -19,7 +19,7 @@ export function handlersTable(r: Results): string {
     row.verdicts.agree == null ? 'n/a (time)' : row.verdicts.agree ? 'yes' : `NO ${JSON.stringify(row.verdicts)}`,
   ]);
   return [
-    `ns/packet, median (min-max) of ${h.rows[0]?.wasmUnmetered.n ?? 0} repetitions; ${h.frames} frames of the capture mix, batches of ${h.batchSize}.` +
+    `ns/packet (wasm and JS: CPU time of the benchmark process; eBPF: the kernel's own timing), median (min-max) of ${h.rows[0]?.wasmUnmetered.n ?? 0} repetitions; ${h.frames} frames of the capture mix, batches of ${h.batchSize}.` +
       (h.ebpfUnavailable ? ` eBPF not measured: ${h.ebpfUnavailable}.` : ''),
     '',
     table(['handler', 'wasm unmetered', 'wasm metered', 'eBPF (net)', 'eBPF (BPF_PROG_RUN raw)', 'plain JS',
