@@ -18,7 +18,6 @@ import { headerWords } from './header.js';
 import { FUEL_GLOBAL_EXPORT, METERED_BATCH_EXPORT } from './host-functions.js';
 import { checkHeapPages, LoadedModule } from './load.js';
 import { MapDeclareImport, mapDeclareImport } from './maps/import.js';
-import { MapsRegion } from './maps/region.js';
 import { Quarantine, QuarantinePolicy } from './quarantine.js';
 import { ProgramStats } from './stats.js';
 import { GuestAbort, TrapKind, classifyTrap, describeTrap, readAsString } from './trap.js';
@@ -134,8 +133,6 @@ export class Sandbox {
   private starting = false;
   /** Set when the module cannot be re-instantiated: quarantined regardless of policy. */
   private broken: string | null = null;
-  /** warm()'s memory, made on first use. */
-  private scratch: { memory: WebAssembly.Memory; imports: WebAssembly.Imports } | null = null;
 
   constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
     this.programName = opts.name ?? 'program';
@@ -234,31 +231,6 @@ export class Sandbox {
     this.quarantine?.clear();
     this.broken = null;
     this.stats.status = 'running';
-  }
-
-  /**
-   * Instantiates `module` once on a scratch memory of the same shape and drops
-   * the instance, so that a redeploy() of it soon after is quick: a module's
-   * first instance in a thread pays V8's per-thread setup (about 60 us here
-   * for a handler, against 5 us for the next instance). Touches nothing of
-   * the running program; the scratch memory (its maps region erased first)
-   * is reused. Best effort: a module that fails here fails again, with its
-   * error, in redeploy().
-   */
-  warm(module: WebAssembly.Module | LoadedModule): void {
-    const mod = module instanceof WebAssembly.Module ? module : module.module;
-    if (this.scratch === null) {
-      const pages = this.memory.buffer.byteLength / PAGE_SIZE;
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-      const fail = () => { throw new Error('abort'); };
-      this.scratch = { memory, imports: { env: { memory, abort: fail }, wx: { log: () => {}, map_declare: mapDeclareImport(memory) } } };
-    }
-    MapsRegion.of(this.scratch.memory).format();
-    try {
-      new WebAssembly.Instance(mod, this.scratch.imports);
-    } catch {
-      // redeploy() reports it.
-    }
   }
 
   // Validation checked the module's memory limits against the heap it was

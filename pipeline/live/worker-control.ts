@@ -5,11 +5,9 @@
 // between bursts and beforeBatch()/afterBatch() around each batch; nothing on
 // that path allocates unless a swap is being measured or checked.
 //
-// A swap is spread over three gaps between bursts so that none holds the
-// frames long: the gap that receives the request also warms the new module
-// (its first instance in this thread, on a scratch memory: V8's per-thread
-// setup, several times the cost of the next instance); the next gap swaps;
-// the reply goes out in the gap after that.
+// A swap is spread over three gaps between bursts so that the one that
+// switches versions does only that: one gap receives the request (the
+// structured clone of the module), the next swaps, the one after replies.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
@@ -45,11 +43,10 @@ export class WorkerControl {
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
   private swapEnd = 0;
-  /** A swap request whose module was warmed in an earlier gap: the next poll() runs it. */
+  /** A swap request received in an earlier gap: the next poll() runs it. */
   private staged: SwapRequest | null = null;
   /** Its reply, sent by the poll() after it, off the swap's gap. */
   private deferred: ControlReply | null = null;
-  private warmUs = 0;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -82,9 +79,6 @@ export class WorkerControl {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const req = m.message as ControlRequest;
         if (req.type === 'swap') {
-          const t = performance.now();
-          this.sandbox.warm(req.module);
-          this.warmUs = Math.round((performance.now() - t) * 1000);
           this.staged = req;
           return;
         }
@@ -185,7 +179,7 @@ export class WorkerControl {
     this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
-    this.record(previous.version, req.version, req.reason, t0, t1, t2, this.warmUs);
+    this.record(previous.version, req.version, req.reason, t0, t1, t2);
     return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.info.name) };
   }
 
@@ -194,9 +188,9 @@ export class WorkerControl {
     for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
-  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, warmUs: number): void {
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
     const rec: SwapRecord = {
-      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000), warmUs,
+      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
       blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
@@ -237,7 +231,7 @@ export class WorkerControl {
       this.closeVersion();
       this.current = p.previous;
       this.health = 'unchecked';
-      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, 0);
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2);
     } catch (e) {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }

@@ -31,8 +31,6 @@ export interface SwapPart {
   /** Parts of the pause: the old version's last batch to the swap (receiving the request included), and the swap to the new version's first batch. */
   beforeUs: Summary | null;
   afterUs: Summary | null;
-  /** The earlier gap that received the request and warmed the module (absent in results written before). */
-  warmUs?: Summary | null;
   blockedUs: Summary;
   instantiateUs: Summary;
   swapsRecorded: number;
@@ -56,7 +54,7 @@ function client(socket: string, args: string[], timeoutMs = 60000): Promise<unkn
   });
 }
 
-interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; blockedUs: number; instantiateUs: number; warmUs?: number }[] }[] }
+interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; blockedUs: number; instantiateUs: number }[] }[] }
 
 async function stats(socket: string): Promise<PortStats> {
   const s = await client(socket, ['stats', '--port', 'bench']) as { ports?: PortStats[] } | PortStats[];
@@ -99,13 +97,13 @@ async function oneRun(l: BenchLab, o: SwapOptions, swaps: number, dir: string) {
 export async function runSwapPart(o: SwapOptions, unavailable: string | null, log: (s: string) => void): Promise<SwapPart> {
   const empty = summarize([0]);
   const none = (why: string): SwapPart => ({ notMeasured: why, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: empty,
-    lostWithoutSwaps: empty, pauseUs: null, beforeUs: null, afterUs: null, warmUs: null, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
+    lostWithoutSwaps: empty, pauseUs: null, beforeUs: null, afterUs: null, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
   if (unavailable) { log(`swap part not measured: ${unavailable}`); return none(unavailable); }
   if (!fs.existsSync(path.join(PROJECT_ROOT, 'pipeline/control/daemon.ts'))) return none('hot swap not available');
   sweepStaleNamespaces();
   const l = createLab();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxbench-swap-'));
-  const lost: number[] = [], control: number[] = [], pause: number[] = [], before: number[] = [], after: number[] = [], warm: number[] = [], blocked: number[] = [], inst: number[] = [];
+  const lost: number[] = [], control: number[] = [], pause: number[] = [], before: number[] = [], after: number[] = [], blocked: number[] = [], inst: number[] = [];
   try {
     for (let r = 0; r < o.reps; r++) {
       log(`swap ${r + 1}/${o.reps}: flood without deploys`);
@@ -117,7 +115,6 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
         if (s.pauseUs != null) pause.push(s.pauseUs);
         if (s.beforeUs != null) before.push(s.beforeUs);
         if (s.afterUs != null) after.push(s.afterUs);
-        if (s.warmUs != null) warm.push(s.warmUs);
         blocked.push(s.blockedUs);
         inst.push(s.instantiateUs);
       }
@@ -128,5 +125,5 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
   }
   if (!blocked.length) return none('the daemon recorded no swap');
   return { notMeasured: null, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: summarize(lost), lostWithoutSwaps: summarize(control),
-    pauseUs: pause.length ? summarize(pause) : null, beforeUs: before.length ? summarize(before) : null, afterUs: after.length ? summarize(after) : null, warmUs: warm.length ? summarize(warm) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
+    pauseUs: pause.length ? summarize(pause) : null, beforeUs: before.length ? summarize(before) : null, afterUs: after.length ? summarize(after) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
 }
