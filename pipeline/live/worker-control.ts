@@ -6,8 +6,12 @@
 // that path allocates unless a swap is being measured or checked.
 //
 // A swap is spread over three gaps between bursts so that the one that
-// switches versions does only that: one gap receives the request (the
-// structured clone of the module), the next swaps, the one after replies.
+// switches versions does little else: one gap receives the request (the
+// structured clone of the module) and plans the maps (which conflict, which
+// are released: this code runs once a deploy, so it runs cold), the next
+// swaps, the one after replies. Between the first two only one burst of the
+// running guest happens: it cannot declare maps, and if it scribbles over
+// the region the new version's start fails and the old one keeps running.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
@@ -24,6 +28,9 @@ const KEPT_SWAPS = 64;
 const IDLE_MS = 20;
 
 interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
+
+/** What a swap does to the maps region, worked out when the request arrives. */
+interface MapsPlan { conflicts: MapShapeSpec[]; release: { desc: number; name: string }[] }
 
 interface Probation { policy: HealthPolicy; since: number; packets: number; traps: number; previous: Running }
 
@@ -43,8 +50,8 @@ export class WorkerControl {
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
   private swapEnd = 0;
-  /** A swap request received in an earlier gap: the next poll() runs it. */
-  private staged: SwapRequest | null = null;
+  /** A swap request received and planned in an earlier gap: the next poll() runs it. */
+  private staged: { req: SwapRequest; plan: MapsPlan } | null = null;
   /** Its reply, sent by the poll() after it, off the swap's gap. */
   private deferred: ControlReply | null = null;
 
@@ -69,9 +76,9 @@ export class WorkerControl {
       this.deferred = null;
     }
     if (this.staged !== null) {
-      const req = this.staged;
+      const { req, plan } = this.staged;
       this.staged = null;
-      this.deferred = this.reply(req);
+      this.deferred = this.answer(req.id, () => this.swap(req, plan));
       // Requests behind the swap wait for the next gap.
       return;
     }
@@ -79,7 +86,10 @@ export class WorkerControl {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const req = m.message as ControlRequest;
         if (req.type === 'swap') {
-          this.staged = req;
+          let plan: MapsPlan | null = null;
+          const refused = this.answer(req.id, () => { plan = this.planMaps(req); });
+          if (plan === null) this.send(refused);
+          else this.staged = { req, plan };
           return;
         }
         this.send(this.reply(req));
@@ -113,16 +123,19 @@ export class WorkerControl {
   }
 
   private reply(req: ControlRequest): ControlReply {
+    return this.answer((req as { id: number }).id, () => {
+      if (req.type === 'map') return applyMapOp(MapsRegion.of(this.sandbox.memory), req);
+      if (req.type === 'figures') return this.figures();
+      if (req.type === 'capture' && this.onCapture) return this.onCapture(req);
+      throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
+    });
+  }
+
+  private answer(id: number, work: () => unknown): ControlReply {
     try {
-      let result: unknown;
-      if (req.type === 'swap') result = this.swap(req);
-      else if (req.type === 'map') result = applyMapOp(MapsRegion.of(this.sandbox.memory), req);
-      else if (req.type === 'figures') result = this.figures();
-      else if (req.type === 'capture' && this.onCapture) result = this.onCapture(req);
-      else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
-      return { type: 'reply', id: req.id, ok: true, result };
+      return { type: 'reply', id, ok: true, result: work() };
     } catch (e) {
-      return { type: 'reply', id: (req as { id: number }).id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } };
+      return { type: 'reply', id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } };
     }
   }
 
@@ -144,8 +157,8 @@ export class WorkerControl {
     this.mark = { packets: s.packets, traps: s.traps, verdicts: Float64Array.from(s.verdicts) };
   }
 
-  private swap(req: SwapRequest): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
-    const t0 = performance.now();
+  /** Which maps the swap resets and releases; refuses conflicts without --reset-maps. */
+  private planMaps(req: SwapRequest): MapsPlan {
     const region = MapsRegion.of(this.sandbox.memory);
     const conflicts = req.maps.filter((m) => differs(region, m));
     if (conflicts.length && !req.resetMaps) {
@@ -156,10 +169,17 @@ export class WorkerControl {
     const wanted = new Set(req.maps.map((m) => m.name));
     const keep = req.keepMaps ? new Set([...req.keepMaps, ...wanted]) : null;
     const release = region.scan().filter((e) => !wanted.has(e.info.name) && ((keep !== null && !keep.has(e.info.name)) || (req.resetMaps && e.problem !== undefined)));
+    return { conflicts, release: release.map((e) => ({ desc: e.info.desc, name: e.info.name })) };
+  }
+
+  private swap(req: SwapRequest, plan: MapsPlan): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
+    const t0 = performance.now();
+    const region = MapsRegion.of(this.sandbox.memory);
+    const { conflicts, release } = plan;
     const previous = this.current;
     // What the running instance knows of its maps (bodies included), to put back if the new version does not start.
     const saved = conflicts.length || release.length ? region.snapshot() : null;
-    for (const e of release) region.removeDesc(e.info.desc);
+    for (const e of release) region.removeDesc(e.desc);
     if (saved) region.repairHeader();
     this.resetMaps(region, conflicts);
     const t1 = performance.now();
@@ -180,7 +200,7 @@ export class WorkerControl {
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
     this.record(previous.version, req.version, req.reason, t0, t1, t2);
-    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.info.name) };
+    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.name) };
   }
 
   /** Resets the given maps to the given shapes (a corrupt one is recreated). */
