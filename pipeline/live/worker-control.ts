@@ -7,9 +7,10 @@
 //
 // A swap is spread over three gaps between bursts so that the one that
 // switches versions does little else: one gap receives the request (the
-// structured clone of the module) and plans the maps (which conflict, which
-// are released: this code runs once a deploy, so it runs cold), the next
-// swaps, the one after replies. Between the first two only one burst of the
+// structured clone of the module), plans the maps (which conflict, which
+// are released: this code runs once a deploy, so it runs cold) and warms the
+// new module (Sandbox.warm: its first instance in this thread, on a scratch
+// memory, pays V8's per-thread setup), the next swaps, the one after replies. Between the first two only one burst of the
 // running guest happens: it cannot declare maps, and if it scribbles over
 // the region the new version's start fails and the old one keeps running.
 
@@ -54,6 +55,8 @@ export class WorkerControl {
   private staged: { req: SwapRequest; plan: MapsPlan } | null = null;
   /** Its reply, sent by the poll() after it, off the swap's gap. */
   private deferred: ControlReply | null = null;
+  /** How long the receiving gap spent planning and warming the staged swap. */
+  private stagedUs = 0;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -86,10 +89,16 @@ export class WorkerControl {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const req = m.message as ControlRequest;
         if (req.type === 'swap') {
+          const t = performance.now();
           let plan: MapsPlan | null = null;
           const refused = this.answer(req.id, () => { plan = this.planMaps(req); });
-          if (plan === null) this.send(refused);
-          else this.staged = { req, plan };
+          if (plan === null) {
+            this.send(refused);
+          } else {
+            this.sandbox.warm(req.module);
+            this.staged = { req, plan };
+            this.stagedUs = Math.round((performance.now() - t) * 1000);
+          }
           return;
         }
         this.send(this.reply(req));
@@ -199,7 +208,7 @@ export class WorkerControl {
     this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
-    this.record(previous.version, req.version, req.reason, t0, t1, t2);
+    this.record(previous.version, req.version, req.reason, t0, t1, t2, this.stagedUs);
     return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.name) };
   }
 
@@ -208,9 +217,9 @@ export class WorkerControl {
     for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
-  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, preparedUs: number): void {
     const rec: SwapRecord = {
-      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
+      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000), preparedUs,
       blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
@@ -251,7 +260,7 @@ export class WorkerControl {
       this.closeVersion();
       this.current = p.previous;
       this.health = 'unchecked';
-      this.record(failed.version, p.previous.version, 'health', t0, t1, t2);
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, 0);
     } catch (e) {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }

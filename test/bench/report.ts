@@ -57,6 +57,7 @@ export function swapTable(r: Results): string {
       ['  of which: last old batch to the swap (us)', fmt(s.beforeUs ?? null, 0)],
       ['  of which: the swap to the first new batch (us)', fmt(s.afterUs ?? null, 0)],
       ['burst loop held by the swap (us)', fmt(s.blockedUs, 0)],
+      ['earlier gap: request received, maps planned, module warmed (us)', fmt(s.preparedUs ?? null, 0)],
       ['instantiate (us)', fmt(s.instantiateUs, 0)],
     ]),
   ].join('\n');
