@@ -70,6 +70,9 @@ export class WorkerControl {
       name: i.name, kind: i.kindName as MapShapeSpec['kind'], keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries,
     }));
     this.current = { version, name: sandbox.name, module: sandbox.module, maps };
+    // warm()'s scratch memory is made now, before traffic: made in a swap's
+    // receiving gap it held the burst loop for milliseconds.
+    sandbox.warm(sandbox.module);
   }
 
   /** Handles waiting requests (between bursts); one swap step per call. */
