@@ -21,6 +21,9 @@ import { Workload, wasmSandbox } from './wasm-cost.js';
 
 export interface PartOptions { reps: number; packets: number; ebpfRuns: number }
 
+/** Packets per warm-up pass (three passes per implementation). */
+const WARMUP_PACKETS = 50_000;
+
 interface Target {
   name: string;
   wasm: string;
@@ -100,8 +103,10 @@ async function measureAll(o: PartOptions, frames: Uint8Array[], batchSize: numbe
     const js = new JsWorkload(t.js, frames, batchSize);
     const verdicts = { wasm: plain.verdicts(), js: js.verdicts(), ebpf: null as number[] | null, agree: null as boolean | null };
     metered.verdicts();
-    // Warm-up: V8 tiers wasm and JS up on the first passes.
-    for (let i = 0; i < 3; i++) { plain.run(frames.length); metered.run(frames.length); js.run(frames.length); }
+    // Warm-up: V8 tiers wasm and JS up on the first passes, compiling in
+    // background threads whose CPU time the measurement would count; three
+    // passes of the mix were not enough for wasm's tier-up on a busy machine.
+    for (let i = 0; i < 3; i++) { plain.run(WARMUP_PACKETS); metered.run(WARMUP_PACKETS); js.run(WARMUP_PACKETS); }
     const u: number[] = [], m: number[] = [], j: number[] = [];
     for (let r = 0; r < o.reps; r++) {
       u.push(plain.run(o.packets));
