@@ -25,11 +25,14 @@
 //
 // The global's initial value is the start budget, so an endless start function
 // traps during instantiation instead of hanging the deploy. The host refills the
-// counter before every batch (Sandbox: fuelPerPacket * n).
+// counter before every batch (Sandbox: fuelPerPacket * n) through the entry
+// metering adds, `__wx_batch(n, fuel)`: it sets the counter and calls wx_batch,
+// one wasm call where setting the exported global from JS would be a second,
+// as costly as the first.
 
 import binaryen from 'binaryen';
 import { WasmxdpError } from './errors.js';
-import { FUEL_GLOBAL_EXPORT } from './host-functions.js';
+import { FUEL_GLOBAL_EXPORT, METERED_BATCH_EXPORT } from './host-functions.js';
 
 export const DEFAULT_START_FUEL = 10_000_000;
 import { MAX_FUEL } from './options.js';
@@ -144,12 +147,26 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
       if ((i & 255) === 255) opts.checkpoint?.();
     });
     for (let i = 0, n = mod.getNumGlobals(); i < n; i++) retypeRefFunc(binaryen.getGlobalInfo(mod.getGlobalByIndex(i)).init, wrapped);
+    addMeteredEntry(mod, fuel);
     opts.checkpoint?.();
     if (!mod.validate()) throw new WasmxdpError('E_INVALID_WASM', 'the metered module does not validate (binaryen); report this module to the wasmxdp developers');
     return mod.emitBinary();
   } finally {
     mod.dispose();
   }
+}
+
+/** Exports `(n, fuel) -> { counter = fuel; wx_batch(n) }` (unmetered itself: host code). */
+function addMeteredEntry(mod: binaryen.Module, fuel: string): void {
+  const exp = mod.getExport('wx_batch');
+  if (!exp) return; // validation refuses such a module before it runs
+  const info = binaryen.getExportInfo(exp);
+  if (info.kind !== binaryen.ExternalFunction) return;
+  const i32 = binaryen.i32;
+  const name = unusedName(METERED_BATCH_EXPORT, (n) => mod.getFunction(n));
+  mod.addFunction(name, binaryen.createType([i32, i32]), i32, [],
+    mod.block(null, [mod.global.set(fuel, mod.local.get(1, i32)), mod.call(info.value, [mod.local.get(0, i32)], i32)], i32));
+  mod.addFunctionExport(name, METERED_BATCH_EXPORT);
 }
 
 /** `fuel -= amount; if (fuel < 0) unreachable`, `amount` an i32 expression. */

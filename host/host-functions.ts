@@ -13,6 +13,12 @@ export const ENV_ABORT: FuncType = { params: ['i32', 'i32', 'i32', 'i32'], resul
 
 /** Export name of the fuel counter metering adds; a guest may not use it. */
 export const FUEL_GLOBAL_EXPORT = '__wx_fuel';
+/**
+ * Export name of the entry metering adds: `(n, fuel) -> wx_batch(n)` with the
+ * counter set to `fuel` first, so the host refills and calls in one wasm call
+ * (setting a WebAssembly.Global from JS costs about as much as the call).
+ */
+export const METERED_BATCH_EXPORT = '__wx_batch';
 /** Export names starting with this are reserved for the host's instrumentation. */
 export const RESERVED_EXPORT_PREFIX = '__wx';
 

@@ -75,6 +75,12 @@ export interface SwapRecord {
   at: number;
   /** new WebAssembly.Instance on the existing memory, including the start function. */
   instantiateUs: number;
+  /**
+   * The earlier gap between bursts that received the request: planning the
+   * maps and warming the new module (its first instance in the worker, on a
+   * scratch memory). 0 for a rollback to a version that ran before.
+   */
+  preparedUs: number;
   /** The burst loop was held by the swap (message handled, maps checked, instantiated). */
   blockedUs: number;
   /**

@@ -4,6 +4,15 @@
 // operations and fresh figures on request. The burst loop calls poll()
 // between bursts and beforeBatch()/afterBatch() around each batch; nothing on
 // that path allocates unless a swap is being measured or checked.
+//
+// A swap is spread over three gaps between bursts so that the one that
+// switches versions does little else: one gap receives the request (the
+// structured clone of the module), plans the maps (which conflict, which
+// are released: this code runs once a deploy, so it runs cold) and warms the
+// new module (Sandbox.warm: its first instance in this thread, on a scratch
+// memory, pays V8's per-thread setup), the next swaps, the one after replies. Between the first two only one burst of the
+// running guest happens: it cannot declare maps, and if it scribbles over
+// the region the new version's start fails and the old one keeps running.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { actionCounts } from '../../host/abi.js';
@@ -21,6 +30,9 @@ const KEPT_SWAPS = 64;
 const IDLE_MS = 20;
 
 interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
+
+/** What a swap does to the maps region, worked out when the request arrives. */
+interface MapsPlan { conflicts: MapShapeSpec[]; release: { desc: number; name: string }[] }
 
 interface Probation { policy: HealthPolicy; since: number; packets: number; traps: number; previous: Running }
 
@@ -42,6 +54,12 @@ export class WorkerControl {
   private pausePending: SwapRecord | null = null;
   private pauseFrom = 0;
   private swapEnd = 0;
+  /** A swap request received and planned in an earlier gap: the next poll() runs it. */
+  private staged: { req: SwapRequest; plan: MapsPlan } | null = null;
+  /** Its reply, sent by the poll() after it, off the swap's gap. */
+  private deferred: ControlReply | null = null;
+  /** How long the receiving gap spent planning and warming the staged swap. */
+  private stagedUs = 0;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -55,13 +73,41 @@ export class WorkerControl {
       name: i.name, kind: i.kindName as MapShapeSpec['kind'], keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries,
     }));
     this.current = { version, name: sandbox.name, module: sandbox.module, maps };
+    // warm()'s scratch memory is made now, before traffic: made in a swap's
+    // receiving gap it held the burst loop for milliseconds.
+    sandbox.warm(sandbox.module);
   }
 
-  /** Handles every waiting request (between bursts). */
+  /** Handles waiting requests (between bursts); one swap step per call. */
   poll(): void {
+    if (this.deferred !== null) {
+      this.send(this.deferred);
+      this.deferred = null;
+    }
+    if (this.staged !== null) {
+      const { req, plan } = this.staged;
+      this.staged = null;
+      this.deferred = this.answer(req.id, () => this.swap(req, plan));
+      // Requests behind the swap wait for the next gap.
+      return;
+    }
     if (this.port) {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-        this.handle(m.message as ControlRequest);
+        const req = m.message as ControlRequest;
+        if (req.type === 'swap') {
+          const t = performance.now();
+          let plan: MapsPlan | null = null;
+          const refused = this.answer(req.id, () => { plan = this.planMaps(req); });
+          if (plan === null) {
+            this.send(refused);
+          } else {
+            this.sandbox.warm(req.module);
+            this.staged = { req, plan };
+            this.stagedUs = Math.round((performance.now() - t) * 1000);
+          }
+          return;
+        }
+        this.send(this.reply(req));
       }
     }
     if (this.probation !== null) this.checkHealth();
@@ -91,18 +137,21 @@ export class WorkerControl {
     return { version: this.current.version, health: this.health, versions, swaps: this.swaps.map((s) => ({ ...s })), lastRollback: this.lastRollback };
   }
 
-  private handle(req: ControlRequest): void {
+  private reply(req: ControlRequest): ControlReply {
+    return this.answer((req as { id: number }).id, () => {
+      if (req.type === 'map') return applyMapOp(MapsRegion.of(this.sandbox.memory), req);
+      if (req.type === 'figures') return this.figures();
+      if (req.type === 'capture' && this.onCapture) return this.onCapture(req);
+      if (req.type === 'maps-restore' && this.onMapsRestore) return this.onMapsRestore();
+      throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
+    });
+  }
+
+  private answer(id: number, work: () => unknown): ControlReply {
     try {
-      let result: unknown;
-      if (req.type === 'swap') result = this.swap(req);
-      else if (req.type === 'map') result = applyMapOp(MapsRegion.of(this.sandbox.memory), req);
-      else if (req.type === 'figures') result = this.figures();
-      else if (req.type === 'capture' && this.onCapture) result = this.onCapture(req);
-      else if (req.type === 'maps-restore' && this.onMapsRestore) result = this.onMapsRestore();
-      else throw new WasmxdpError('E_PROTOCOL', `unknown worker request '${(req as { type: string }).type}'`);
-      this.send({ type: 'reply', id: req.id, ok: true, result });
+      return { type: 'reply', id, ok: true, result: work() };
     } catch (e) {
-      this.send({ type: 'reply', id: (req as { id: number }).id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } });
+      return { type: 'reply', id, ok: false, error: { code: isWasmxdpError(e) ? e.code : 'E_DEPLOY', message: (e as Error).message } };
     }
   }
 
@@ -124,8 +173,8 @@ export class WorkerControl {
     this.mark = { packets: s.packets, traps: s.traps, verdicts: Float64Array.from(s.verdicts) };
   }
 
-  private swap(req: SwapRequest): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
-    const t0 = performance.now();
+  /** Which maps the swap resets and releases; refuses conflicts without --reset-maps. */
+  private planMaps(req: SwapRequest): MapsPlan {
     const region = MapsRegion.of(this.sandbox.memory);
     const conflicts = req.maps.filter((m) => differs(region, m));
     if (conflicts.length && !req.resetMaps) {
@@ -136,10 +185,17 @@ export class WorkerControl {
     const wanted = new Set(req.maps.map((m) => m.name));
     const keep = req.keepMaps ? new Set([...req.keepMaps, ...wanted]) : null;
     const release = region.scan().filter((e) => !wanted.has(e.info.name) && ((keep !== null && !keep.has(e.info.name)) || (req.resetMaps && e.problem !== undefined)));
+    return { conflicts, release: release.map((e) => ({ desc: e.info.desc, name: e.info.name })) };
+  }
+
+  private swap(req: SwapRequest, plan: MapsPlan): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
+    const t0 = performance.now();
+    const region = MapsRegion.of(this.sandbox.memory);
+    const { conflicts, release } = plan;
     const previous = this.current;
     // What the running instance knows of its maps (bodies included), to put back if the new version does not start.
     const saved = conflicts.length || release.length ? region.snapshot() : null;
-    for (const e of release) region.removeDesc(e.info.desc);
+    for (const e of release) region.removeDesc(e.desc);
     if (saved) region.repairHeader();
     this.resetMaps(region, conflicts);
     const t1 = performance.now();
@@ -159,8 +215,8 @@ export class WorkerControl {
     this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
     this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
-    this.record(previous.version, req.version, req.reason, t0, t1, t2);
-    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.info.name) };
+    this.record(previous.version, req.version, req.reason, t0, t1, t2, this.stagedUs);
+    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.name) };
   }
 
   /** Resets the given maps to the given shapes (a corrupt one is recreated). */
@@ -168,9 +224,9 @@ export class WorkerControl {
     for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
-  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number): void {
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, preparedUs: number): void {
     const rec: SwapRecord = {
-      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000),
+      from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000), preparedUs,
       blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
@@ -211,7 +267,7 @@ export class WorkerControl {
       this.closeVersion();
       this.current = p.previous;
       this.health = 'unchecked';
-      this.record(failed.version, p.previous.version, 'health', t0, t1, t2);
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, 0);
     } catch (e) {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }

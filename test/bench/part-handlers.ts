@@ -21,6 +21,9 @@ import { Workload, wasmSandbox } from './wasm-cost.js';
 
 export interface PartOptions { reps: number; packets: number; ebpfRuns: number }
 
+/** Packets per warm-up pass (three passes per implementation). */
+const WARMUP_PACKETS = 50_000;
+
 interface Target {
   name: string;
   wasm: string;
@@ -49,6 +52,12 @@ export interface HandlerRow {
   ebpfRaw: Summary | null;
   ebpfEmpty: Summary | null;
   ratios: { wasmOverEbpf: number | null; meteredOverEbpf: number | null; wasmOverJs: number | null; meteredOverUnmetered: number | null };
+  /**
+   * The same ratios repetition by repetition (metered and JS of one repetition
+   * ran back to back; eBPF's round r beside repetition r): their spread.
+   * Absent in results written before.
+   */
+  repRatios?: { meteredOverJs: Summary; meteredOverEbpf: Summary | null };
   verdicts: { wasm: number[]; js: number[]; ebpf: number[] | null; agree: boolean | null };
 }
 
@@ -94,8 +103,10 @@ async function measureAll(o: PartOptions, frames: Uint8Array[], batchSize: numbe
     const js = new JsWorkload(t.js, frames, batchSize);
     const verdicts = { wasm: plain.verdicts(), js: js.verdicts(), ebpf: null as number[] | null, agree: null as boolean | null };
     metered.verdicts();
-    // Warm-up: V8 tiers wasm and JS up on the first passes.
-    for (let i = 0; i < 3; i++) { plain.run(frames.length); metered.run(frames.length); js.run(frames.length); }
+    // Warm-up: V8 tiers wasm and JS up on the first passes, compiling in
+    // background threads whose CPU time the measurement would count; three
+    // passes of the mix were not enough for wasm's tier-up on a busy machine.
+    for (let i = 0; i < 3; i++) { plain.run(WARMUP_PACKETS); metered.run(WARMUP_PACKETS); js.run(WARMUP_PACKETS); }
     const u: number[] = [], m: number[] = [], j: number[] = [];
     for (let r = 0; r < o.reps; r++) {
       u.push(plain.run(o.packets));
@@ -119,6 +130,10 @@ async function measureAll(o: PartOptions, frames: Uint8Array[], batchSize: numbe
         wasmOverJs: ratio(wasmU, jsS), meteredOverUnmetered: ratio(wasmM, wasmU),
       },
       verdicts,
+      repRatios: {
+        meteredOverJs: summarize(m.map((x, i) => x / j[i])),
+        meteredOverEbpf: net && ebpf ? summarize(m.map((x, i) => x / Math.max(1e-9, ebpf!.rounds[i % ebpf!.rounds.length] - ebpf!.empty[i % ebpf!.empty.length]))) : null,
+      },
     });
   }
   // The empty program is eBPF's "pass (host only)".

@@ -28,6 +28,11 @@ export interface SwapPart {
   lostWithoutSwaps: Summary;
   /** null when no swap had batches within 20 ms on both sides (the daemon's rule). */
   pauseUs: Summary | null;
+  /** Parts of the pause: the old version's last batch to the swap (receiving the request included), and the swap to the new version's first batch. */
+  beforeUs: Summary | null;
+  afterUs: Summary | null;
+  /** The earlier gap that received the request, planned the maps and warmed the module (absent in results written before). */
+  preparedUs?: Summary | null;
   blockedUs: Summary;
   instantiateUs: Summary;
   swapsRecorded: number;
@@ -51,7 +56,7 @@ function client(socket: string, args: string[], timeoutMs = 60000): Promise<unkn
   });
 }
 
-interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; blockedUs: number; instantiateUs: number }[] }[] }
+interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; blockedUs: number; instantiateUs: number; preparedUs?: number }[] }[] }
 
 async function stats(socket: string): Promise<PortStats> {
   const s = await client(socket, ['stats', '--port', 'bench']) as { ports?: PortStats[] } | PortStats[];
@@ -94,13 +99,13 @@ async function oneRun(l: BenchLab, o: SwapOptions, swaps: number, dir: string) {
 export async function runSwapPart(o: SwapOptions, unavailable: string | null, log: (s: string) => void): Promise<SwapPart> {
   const empty = summarize([0]);
   const none = (why: string): SwapPart => ({ notMeasured: why, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: empty,
-    lostWithoutSwaps: empty, pauseUs: null, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
+    lostWithoutSwaps: empty, pauseUs: null, beforeUs: null, afterUs: null, preparedUs: null, blockedUs: empty, instantiateUs: empty, swapsRecorded: 0 });
   if (unavailable) { log(`swap part not measured: ${unavailable}`); return none(unavailable); }
   if (!fs.existsSync(path.join(PROJECT_ROOT, 'pipeline/control/daemon.ts'))) return none('hot swap not available');
   sweepStaleNamespaces();
   const l = createLab();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxbench-swap-'));
-  const lost: number[] = [], control: number[] = [], pause: number[] = [], blocked: number[] = [], inst: number[] = [];
+  const lost: number[] = [], control: number[] = [], pause: number[] = [], before: number[] = [], after: number[] = [], prepared: number[] = [], blocked: number[] = [], inst: number[] = [];
   try {
     for (let r = 0; r < o.reps; r++) {
       log(`swap ${r + 1}/${o.reps}: flood without deploys`);
@@ -110,6 +115,9 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
       lost.push(run.lost);
       for (const s of run.records) {
         if (s.pauseUs != null) pause.push(s.pauseUs);
+        if (s.beforeUs != null) before.push(s.beforeUs);
+        if (s.afterUs != null) after.push(s.afterUs);
+        if (s.preparedUs != null) prepared.push(s.preparedUs);
         blocked.push(s.blockedUs);
         inst.push(s.instantiateUs);
       }
@@ -120,5 +128,5 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
   }
   if (!blocked.length) return none('the daemon recorded no swap');
   return { notMeasured: null, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: summarize(lost), lostWithoutSwaps: summarize(control),
-    pauseUs: pause.length ? summarize(pause) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
+    pauseUs: pause.length ? summarize(pause) : null, beforeUs: before.length ? summarize(before) : null, afterUs: after.length ? summarize(after) : null, preparedUs: prepared.length ? summarize(prepared) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
 }

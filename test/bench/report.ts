@@ -19,7 +19,7 @@ export function handlersTable(r: Results): string {
     row.verdicts.agree == null ? 'n/a (time)' : row.verdicts.agree ? 'yes' : `NO ${JSON.stringify(row.verdicts)}`,
   ]);
   return [
-    `ns/packet, median (min-max) of ${h.rows[0]?.wasmUnmetered.n ?? 0} repetitions; ${h.frames} frames of the capture mix, batches of ${h.batchSize}.` +
+    `ns/packet (wasm and JS: CPU time of the benchmark process; eBPF: the kernel's own timing), median (min-max) of ${h.rows[0]?.wasmUnmetered.n ?? 0} repetitions; ${h.frames} frames of the capture mix, batches of ${h.batchSize}.` +
       (h.ebpfUnavailable ? ` eBPF not measured: ${h.ebpfUnavailable}.` : ''),
     '',
     table(['handler', 'wasm unmetered', 'wasm metered', 'eBPF (net)', 'eBPF (BPF_PROG_RUN raw)', 'plain JS',
@@ -54,7 +54,10 @@ export function swapTable(r: Results): string {
       ['frames lost per run, with deploys', fmt(s.lost, 0)],
       ['frames lost per run, no deploy (control)', fmt(s.lostWithoutSwaps, 0)],
       ['pause: last old batch to first new batch (us)', fmt(s.pauseUs, 0)],
-      ['burst loop held (us)', fmt(s.blockedUs, 0)],
+      ['  of which: last old batch to the swap (us)', fmt(s.beforeUs ?? null, 0)],
+      ['  of which: the swap to the first new batch (us)', fmt(s.afterUs ?? null, 0)],
+      ['burst loop held by the swap (us)', fmt(s.blockedUs, 0)],
+      ['earlier gap: request received, maps planned, module warmed (us)', fmt(s.preparedUs ?? null, 0)],
       ['instantiate (us)', fmt(s.instantiateUs, 0)],
     ]),
   ].join('\n');

@@ -6,6 +6,7 @@ import { Batch } from '../../host/batch.js';
 import { compileHandlerCached, resolveHandlerSource } from '../../host/compile.js';
 import { loadModule } from '../../host/load.js';
 import { Sandbox } from '../../host/sandbox.js';
+import { cpuNs } from './cpu-time.js';
 
 const HEADROOM = 256;
 
@@ -37,11 +38,11 @@ export class Workload {
     }
   }
 
-  /** Runs about `packets` packets (whole batches); returns ns per packet. */
+  /** Runs about `packets` packets (whole batches); returns CPU ns per packet. */
   run(packets: number): number {
     const bs = this.batches;
     let done = 0, k = 0, first = 0;
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     while (done < packets) {
       const b = bs[k];
       this.sb.run(b);
@@ -50,7 +51,7 @@ export class Workload {
       first += b.n;
       if (++k === bs.length) { k = 0; first = 0; }
     }
-    return Number(process.hrtime.bigint() - t0) / done;
+    return (cpuNs() - t0) / done;
   }
 
   /** Verdict histogram over one pass of every frame [aborted, drop, pass, tx, redirect]. */

@@ -200,4 +200,40 @@ test('redeploy swaps the module on the same memory and keeps the old one if the 
   assert.equal(actions(runBatch(sb, [tagged(0xdd)], 0n, b)), [Action.ABORTED]);
 });
 
+test('warm() starts a module on a scratch memory: the running program\'s memory is untouched, and redeploy still reports a failing module', () => {
+  const running = new Sandbox(loadModule(wat('pass')), quiet);
+  // Data at MEMORY_BASE, a map declared and a counter written by the start function: all would land in a shared memory.
+  const next = loadModule(watText(`(module
+    (import "wx" "map_declare" (func $declare (param i32 i32 i32 i32 i32 i32) (result i32)))
+    (import "env" "memory" (memory 513))
+    (global (export "wx_abi_version") i32 (i32.const 1))
+    (data (i32.const ${MEMORY_BASE}) "flows")
+    (func $start
+      (drop (call $declare (i32.const ${MEMORY_BASE}) (i32.const 5) (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 64)))
+      (i64.store (i32.const ${COUNTERS_OFFSET}) (i64.const 77)))
+    (start $start)
+    (func (export "wx_batch") (param i32) (result i32) (local.get 0)))`));
+  const before = new Uint8Array(running.memory.buffer).slice();
+  running.warm(next);
+  running.warm(next);
+  assert.ok(Buffer.from(before).equals(new Uint8Array(running.memory.buffer)), 'not one byte of the running memory changed');
+  assert.is(running.stats.snapshot().instantiations, 1, 'warming is not an instantiation of the program');
+  running.redeploy(next);
+  assert.is(running.counter(0), 77, 'the real instance runs its start function on the program\'s memory');
+  const failing = loadModule(wat('start-loop'), { startFuel: 1000 });
+  running.warm(failing);
+  assert.throws(() => running.redeploy(failing), /failed to start/);
+});
+
+test('a metered module gets each batch\'s budget with the call (metering\'s entry), and a budget too small still traps as fuel', () => {
+  // A start budget of 1 unit: without the refill the first batch would trap.
+  const sb = new Sandbox(loadModule(wat('pass'), { startFuel: 1 }), { ...quiet, quarantine: false, fuelPerPacket: 1000 });
+  assert.ok(sb.metered);
+  for (let i = 0; i < 20; i++) assert.equal(actions(runBatch(sb, [tagged(1), tagged(2)])), [Action.PASS, Action.PASS], `batch ${i}`);
+  assert.is(sb.stats.traps, 0);
+  sb.fuelPerPacket = 1;
+  assert.equal(actions(runBatch(sb, [tagged(1), tagged(2)])), [Action.ABORTED, Action.ABORTED]);
+  assert.is(sb.stats.snapshot().trapsByKind.fuel > 0, true, 'the trap is counted as fuel exhaustion');
+});
+
 test.run();
