@@ -1,33 +1,58 @@
 // Part 2: live throughput on a veth pair inside namespaces of our own. A
 // fixed count of 64-byte frames from trafgen at full rate into one port;
 // receivers measured one after another in the same run, several rounds
-// interleaved. pps = frames the receiver got / seconds the flood took; CPU
-// per frame = the receiving process's user+system time / frames (the
-// kernel's veth and XDP work runs in the sender's softirq and is not in it).
+// interleaved. The receiver runs on core 0, the sender on core 1 (the
+// veth's generic-XDP work, the copy into the UMEM included, runs in the
+// sender's softirq there). pps = frames the receiver got / seconds the flood
+// took: on two cores it is bounded by the sender, so the figures that tell
+// receivers apart are CPU per frame (the receiving thread's own on-CPU time
+// plus core 0's softirq time, per frame received) and drain capacity (frames
+// per second of that thread's CPU when it empties a ring filled while it was
+// stopped: no sender in the picture at all). Reflected frames end in an
+// XDP_DROP program on the sender's end, so neither reflector pays for the
+// sender's network stack answering them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { nativeAvailable } from '../../native/index.js';
 import { liveUnavailableReason } from '../helpers/live.js';
 import { sweepStaleNamespaces } from '../helpers/netns.js';
 import { buildEbpf } from './ebpf.js';
-import { BenchLab, benchFrame, createLab, flood, txEndRxPackets } from './live/lab.js';
-import { Mode, Receiver, XSK_DROP, cAfXdp, kernelDrop, nodeDgram, wasmxdp } from './live/receivers.js';
+import {
+  BenchLab, benchFrame, burst, busiestThread, createLab, flood, oneThreadNs, receiverCoreSoftirqSeconds, threadCpuNs, txEndRxPackets,
+} from './live/lab.js';
+import { Mode, Receiver, XSK_DROP, attachXdpDrop, cAfXdp, kernelDrop, nodeDgram, wasmxdp } from './live/receivers.js';
 import { Summary, summarize } from './stats.js';
 
 export interface LiveOptions { frames: number; reps: number; mode: Mode }
 
-interface Case { name: string; kind: 'drop' | 'reflect'; receiver: Receiver }
+/**
+ * drain: also measure drain capacity (AF_XDP receivers: their RX ring holds
+ * the frames sent while stopped). pacedAt: flood at the pps another row
+ * reached in the same round instead of full rate.
+ */
+interface Case { name: string; kind: 'drop' | 'reflect'; receiver: Receiver; drain?: boolean; pacedAt?: string }
+
+export const REFLECT_PACED = 'wasmxdp udp-reflector (at the C loop\'s rate)';
 
 const CASES: Case[] = [
   { name: 'kernel XDP_DROP (upper bound)', kind: 'drop', receiver: kernelDrop },
-  { name: 'C AF_XDP drop loop', kind: 'drop', receiver: cAfXdp(false) },
-  { name: 'wasmxdp drop-all', kind: 'drop', receiver: wasmxdp('test/bench/guests/drop.ts', false) },
-  { name: 'wasmxdp firewall (metered)', kind: 'drop', receiver: wasmxdp('examples/firewall', true) },
-  { name: 'wasmxdp firewall (unmetered)', kind: 'drop', receiver: wasmxdp('examples/firewall', false) },
+  { name: 'C AF_XDP drop loop', kind: 'drop', receiver: cAfXdp(false), drain: true },
+  { name: 'wasmxdp drop-all', kind: 'drop', receiver: wasmxdp('test/bench/guests/drop.ts', false), drain: true },
+  { name: 'wasmxdp firewall (metered)', kind: 'drop', receiver: wasmxdp('examples/firewall', true), drain: true },
+  { name: 'wasmxdp firewall (unmetered)', kind: 'drop', receiver: wasmxdp('examples/firewall', false), drain: true },
   { name: 'Node dgram socket', kind: 'drop', receiver: nodeDgram },
   { name: 'C AF_XDP reflect loop', kind: 'reflect', receiver: cAfXdp(true) },
   { name: 'wasmxdp udp-reflector', kind: 'reflect', receiver: wasmxdp('examples/udp-reflector', false) },
+  { name: REFLECT_PACED, kind: 'reflect', receiver: wasmxdp('examples/udp-reflector', false), pacedAt: 'C AF_XDP reflect loop' },
 ];
+
+// Drain capacity: DRAIN_FRAMES fit the RX ring of both AF_XDP receivers (the
+// C loop's and wasmxdp's hold 4096); each cycle stops the receiver, sends,
+// resumes it and charges its thread's CPU over DRAIN_WAIT_MS; the median of
+// those less the median of the same cycle with nothing sent (the stop, the
+// resume, its idle wake-ups). The C loop drains in ~10 ns a frame, close to
+// what this resolves: its figure has a wide spread.
+const DRAIN_FRAMES = 3500, DRAIN_CYCLES = 12, DRAIN_WAIT_MS = 20;
 
 export const LIVE_BASELINE = { drop: 'C AF_XDP drop loop', reflect: 'C AF_XDP reflect loop' };
 
@@ -37,8 +62,12 @@ export interface LiveRow {
   /** Frames per second the receiver took in (reflect: frames that came back to the sender). */
   pps: Summary;
   ratioToC: number | null;
-  /** Receiver process CPU microseconds per frame. */
+  /** Receiver process CPU microseconds per frame (all its threads, user + system). */
   cpuUsPerFrame: Summary | null;
+  /** The receiving thread's on-CPU time plus its core's softirq time, microseconds per frame received. */
+  threadUsPerFrame: Summary | null;
+  /** Millions of frames per second of the receiving thread's CPU, emptying a filled RX ring. */
+  drainMfps: Summary | null;
   /** Fraction of the frames sent that were received (reflect: came back). */
   delivered: Summary;
 }
@@ -63,22 +92,62 @@ function unavailable(): string | null {
   return buildEbpf();
 }
 
-async function measure(l: BenchLab, c: Case, o: LiveOptions): Promise<{ pps: number; cpu: number | null; delivered: number }> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Sample { pps: number; cpu: number | null; thread: number | null; drain: number | null; delivered: number }
+
+/** Frames per second of the receiving thread's CPU over DRAIN_CYCLES filled rings (see DRAIN_FRAMES). */
+async function drainCapacity(l: BenchLab, pid: number, tid: number, frame: Uint8Array): Promise<number | null> {
+  const loaded: number[] = [], idle: number[] = [];
+  for (let i = 0; i < 2 * DRAIN_CYCLES; i++) {
+    const send = i % 2 === 0;
+    process.kill(pid, 'SIGSTOP');
+    let before: number;
+    try {
+      if (send) burst(l, frame, DRAIN_FRAMES);
+    } finally {
+      before = oneThreadNs(pid, tid);
+      process.kill(pid, 'SIGCONT');
+    }
+    await sleep(DRAIN_WAIT_MS);
+    const ns = oneThreadNs(pid, tid) - before;
+    (send ? loaded : idle).push(ns);
+  }
+  const busy = summarize(loaded).median - summarize(idle).median;
+  return Number.isFinite(busy) && busy > 0 ? DRAIN_FRAMES / (busy / 1e9) / 1e6 : null;
+}
+
+async function measure(l: BenchLab, c: Case, o: LiveOptions, pps?: number): Promise<Sample> {
   const frame = benchFrame(l, c.kind === 'reflect' ? 7 : 9);
   // Bounded: at least 20 kpps or the flood is cut off by its timeout.
   const maxSeconds = Math.ceil(o.frames / 20_000) + 5;
-  const running = await c.receiver(l, o.mode, maxSeconds + 10);
-  let back0 = 0;
-  if (c.kind === 'reflect') back0 = txEndRxPackets(l);
-  let seconds: number;
+  const sink = c.kind === 'reflect' ? attachXdpDrop(l.tx, l.veth.peer, o.mode) : null;
   try {
-    seconds = await flood(l, frame, o.frames, maxSeconds);
+    const running = await c.receiver(l, o.mode, maxSeconds + 15);
+    const pid = running.pid;
+    const back0 = c.kind === 'reflect' ? txEndRxPackets(l) : 0;
+    const threads0 = pid ? threadCpuNs(pid) : null;
+    const soft0 = receiverCoreSoftirqSeconds();
+    let seconds: number;
+    try {
+      seconds = await flood(l, frame, o.frames, maxSeconds, pps);
+    } finally {
+      await sleep(500);
+    }
+    const soft = receiverCoreSoftirqSeconds() - soft0;
+    const thread = pid && threads0 ? busiestThread(threads0, threadCpuNs(pid)) : null;
+    const got = c.kind === 'reflect' ? txEndRxPackets(l) - back0 : null;
+    const drain = c.drain && pid && thread ? await drainCapacity(l, pid, thread.tid, frame) : null;
+    const s = await running.stop();
+    const received = s.received - (drain !== null ? DRAIN_FRAMES * DRAIN_CYCLES : 0);
+    const per = (sec: number) => (received > 0 && sec > 0 ? (sec * 1e6) / received : null);
+    return {
+      pps: (got ?? received) / seconds, cpu: per(s.cpuSeconds), thread: thread ? per(thread.ns / 1e9 + soft) : null, drain,
+      delivered: (got ?? received) / o.frames,
+    };
   } finally {
-    await new Promise((r) => setTimeout(r, 500));
+    sink?.detach();
   }
-  const s = await running.stop();
-  const got = c.kind === 'reflect' ? txEndRxPackets(l) - back0 : s.received;
-  return { pps: got / seconds, cpu: s.received > 0 && s.cpuSeconds > 0 ? (s.cpuSeconds * 1e6) / s.received : null, delivered: got / o.frames };
 }
 
 export async function runLivePart(o: LiveOptions, log: (s: string) => void): Promise<LivePart> {
@@ -89,15 +158,18 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
   }
   sweepStaleNamespaces();
   const l = createLab();
-  const samples = new Map<string, { pps: number[]; cpu: number[]; delivered: number[] }>();
+  const samples = new Map<string, { pps: number[]; cpu: number[]; thread: number[]; drain: number[]; delivered: number[] }>();
   try {
     for (let r = 0; r < o.reps; r++) {
       for (const c of CASES) {
         log(`live ${r + 1}/${o.reps}: ${c.name}`);
-        const m = await measure(l, c, o);
-        const s = samples.get(c.name) ?? { pps: [], cpu: [], delivered: [] };
+        const pace = c.pacedAt ? Math.round(samples.get(c.pacedAt)!.pps.at(-1)!) : undefined;
+        const m = await measure(l, c, o, pace);
+        const s = samples.get(c.name) ?? { pps: [], cpu: [], thread: [], drain: [], delivered: [] };
         s.pps.push(m.pps);
         if (m.cpu !== null) s.cpu.push(m.cpu);
+        if (m.thread !== null) s.thread.push(m.thread);
+        if (m.drain !== null) s.drain.push(m.drain);
         s.delivered.push(m.delivered);
         samples.set(c.name, s);
       }
@@ -110,6 +182,7 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
     return {
       receiver: c.name, kind: c.kind, pps: summarize(s.pps), ratioToC: null,
       cpuUsPerFrame: s.cpu.length ? summarize(s.cpu) : null, delivered: summarize(s.delivered),
+      threadUsPerFrame: s.thread.length ? summarize(s.thread) : null, drainMfps: s.drain.length ? summarize(s.drain) : null,
     };
   });
   for (const row of rows) {

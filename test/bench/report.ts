@@ -33,13 +33,15 @@ export function liveTable(r: Results): string {
   if (l.unavailable) return `_live throughput not measured: ${l.unavailable}_`;
   const rows = l.rows.map((row) => [
     row.receiver, row.kind, `${kpps(row.pps.median)} (${kpps(row.pps.min)}-${kpps(row.pps.max)})`, x(row.ratioToC),
-    `${(row.delivered.median * 100).toFixed(1)}%`, fmt(row.cpuUsPerFrame, 2),
+    `${(row.delivered.median * 100).toFixed(1)}%`, fmt(row.threadUsPerFrame, 2), fmt(row.cpuUsPerFrame, 2), fmt(row.drainMfps, 2),
   ]);
   return [
     `${l.frames} frames of 64 bytes per receiver and round, ${l.reps} rounds, ${l.mode.toUpperCase()} mode on veth; ` +
-      `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind.`,
+      `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind. ` +
+      `Receiver on core 0, sender on core 1. thread CPU = the receiving thread's on-CPU time + core 0's softirq time per frame; ` +
+      `process CPU = all the receiver's threads; drain = Mframes per second of the receiving thread's CPU emptying a filled RX ring.`,
     '',
-    table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'receiver CPU us/frame'], rows),
+    table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'thread CPU us/frame', 'process CPU us/frame', 'drain Mframes/s'], rows),
   ].join('\n');
 }
 
