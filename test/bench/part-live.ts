@@ -1,12 +1,12 @@
 // Part 2: live throughput on a veth pair inside namespaces of our own. A
 // fixed count of 64-byte frames from trafgen at full rate into one port;
 // receivers measured one after another in the same run, several rounds
-// interleaved. The receiver runs on core 0, the sender on core 1 (the
+// interleaved. The receiver runs on core 1, the sender on core 0 (the
 // veth's generic-XDP work, the copy into the UMEM included, runs in the
 // sender's softirq there). pps = frames the receiver got / seconds the flood
 // took: on two cores it is bounded by the sender, so the figures that tell
 // receivers apart are CPU per frame (the receiving thread's own on-CPU time
-// plus core 0's softirq time, per frame received) and drain capacity (frames
+// plus core 1's softirq time, per frame received) and drain capacity (frames
 // per second of that thread's CPU when it empties a ring filled while it was
 // stopped: no sender in the picture at all). Reflected frames end in an
 // XDP_DROP program on the sender's end, so neither reflector pays for the

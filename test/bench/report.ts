@@ -38,7 +38,7 @@ export function liveTable(r: Results): string {
   return [
     `${l.frames} frames of 64 bytes per receiver and round, ${l.reps} rounds, ${l.mode.toUpperCase()} mode on veth; ` +
       `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind. ` +
-      `Receiver on core 0, sender on core 1. thread CPU = the receiving thread's on-CPU time + core 0's softirq time per frame; ` +
+      `Receiver on core 1, sender on core 0. thread CPU = the receiving thread's on-CPU time + core 1's softirq time per frame; ` +
       `process CPU = all the receiver's threads; drain = Mframes per second of the receiving thread's CPU emptying a filled RX ring.`,
     '',
     table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'thread CPU us/frame', 'process CPU us/frame', 'drain Mframes/s'], rows),

@@ -16,12 +16,14 @@ export const RX_ADDR = '10.203.0.1', TX_ADDR = '10.203.0.2';
 
 export interface BenchLab { lab: NetLab; rx: string; tx: string; veth: Veth }
 
-// On two or more cores the receiver runs on core 0 and the sender (with the
-// veth's generic-XDP work, done in its softirq) on core 1, so one cannot
+// On two or more cores the receiver runs on core 1 and the sender (with the
+// veth's generic-XDP work, done in its softirq) on core 0, so one cannot
 // slow the other by sharing a core and the receiver's core's softirq time is
 // the receiver's own (its TX work, reflected frames delivered to the peer).
 const PINNED = os.cpus().length >= 2;
-export const RECEIVER_CPU = 0, SENDER_CPU = 1;
+// trafgen pins its fork n to core n itself (overriding taskset): with one
+// fork, the sender is on core 0.
+export const RECEIVER_CPU = 1, SENDER_CPU = 0;
 
 /** `cmd args` pinned to the receiver's core (when there are two). */
 export function onReceiverCore(cmd: string, args: string[]): [string, string[]] {
@@ -48,9 +50,8 @@ export async function flood(l: BenchLab, frame: Uint8Array, count: number, timeo
   try {
     const t0 = process.hrtime.bigint();
     // --no-sock-mem: leave the socket memory sysctls alone; timeout bounds it in time, -n in count.
-    const trafgen = ['timeout', String(timeoutS), 'trafgen', '--no-sock-mem', '-q', '--cpus', '1',
-      '-n', String(count), '-i', cfg, '-o', l.veth.peer, ...(pps ? ['-b', `${pps}pps`] : [])];
-    const [cmd, args] = PINNED ? ['taskset', ['-c', String(SENDER_CPU), ...trafgen]] : [trafgen[0], trafgen.slice(1)];
+    const [cmd, args] = ['timeout', [String(timeoutS), 'trafgen', '--no-sock-mem', '-q', '--cpus', '1',
+      '-n', String(count), '-i', cfg, '-o', l.veth.peer, ...(pps ? ['-b', `${pps}pps`] : [])]];
     const child = l.lab.spawn(l.tx, cmd, args);
     const code = await exited(child);
     if (code !== 0) throw new Error(`trafgen exited with ${code}`);
