@@ -163,6 +163,7 @@ void XskSet::reap(Port& p) {
     if (fi < frameCount_ && state_[fi] == Tx) {
       release(fi);
       p.inTx--;
+      p.ctr.txCompleted++;
     }
   }
   if (n) xsk_ring_cons__release(&p.comp, n);
@@ -294,6 +295,7 @@ void XskSet::kick(Port& p) {
     if (sendto(p.fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
       int e = errno;
       if (e == EAGAIN || e == EBUSY || e == ENOBUFS) {
+        p.ctr.kicksBusy++;
         reap(p);
         continue;
       }

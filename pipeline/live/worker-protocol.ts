@@ -71,6 +71,8 @@ export interface WorkerStats {
   control?: ControlFigures;
   /** A chain port: per stage and per tenant figures. */
   chain?: ChainFigures;
+  /** CPU time of the worker's thread since it started (getrusage RUSAGE_THREAD): system time far above user time means the kernel work its syscalls do (TX, reinjection) dominates. */
+  thread?: { userUs: number; sysUs: number };
 }
 
 export type WorkerMessage =
