@@ -72,6 +72,21 @@ export interface LiveRow {
   delivered: Summary;
 }
 
+/**
+ * `--queue all` on a veth with two queues against one worker on a one-queue
+ * veth, same handler, same flows (random source ports), driver mode (veth
+ * steers by queue there), neither pinned: two cores for the sender and one
+ * or two workers.
+ */
+export interface MultiQueuePart {
+  handler: string;
+  mode: Mode;
+  oneQueue: { pps: Summary; cpuUsPerFrame: Summary | null };
+  twoQueues: { pps: Summary; cpuUsPerFrame: Summary | null };
+  /** twoQueues / oneQueue, medians. */
+  ratio: number;
+}
+
 export interface LivePart {
   unavailable: string | null;
   mode: Mode;
@@ -80,6 +95,44 @@ export interface LivePart {
   /** Flood rate with the kernel dropping at the hook: what the sender manages. */
   senderPps: Summary | null;
   rows: LiveRow[];
+  multiQueue?: MultiQueuePart;
+}
+
+const MQ_HANDLER = 'examples/firewall';
+const MQ_MODE: Mode = 'drv';
+
+async function measureQueues(l: BenchLab, queue: 0 | 'all', o: LiveOptions): Promise<{ pps: number; cpu: number | null }> {
+  const maxSeconds = Math.ceil(o.frames / 20_000) + 5;
+  const running = await wasmxdp(MQ_HANDLER, true, queue, false)(l, MQ_MODE, maxSeconds + 10);
+  let seconds: number;
+  try {
+    seconds = await flood(l, benchFrame(l, 9), o.frames, maxSeconds, undefined, true);
+  } finally {
+    await sleep(500);
+  }
+  const s = await running.stop();
+  return { pps: s.received / seconds, cpu: s.received > 0 && s.cpuSeconds > 0 ? (s.cpuSeconds * 1e6) / s.received : null };
+}
+
+async function runMultiQueue(o: LiveOptions, log: (s: string) => void): Promise<MultiQueuePart> {
+  const one = createLab(1), two = createLab(2);
+  const a = { pps: [] as number[], cpu: [] as number[] }, b = { pps: [] as number[], cpu: [] as number[] };
+  try {
+    for (let r = 0; r < o.reps; r++) {
+      for (const [lab, queue, into] of [[one, 0, a], [two, 'all', b]] as const) {
+        log(`live ${r + 1}/${o.reps}: multi-queue, ${queue === 'all' ? '--queue all on 2 queues' : '1 queue'}`);
+        const m = await measureQueues(lab, queue, o);
+        into.pps.push(m.pps);
+        if (m.cpu !== null) into.cpu.push(m.cpu);
+      }
+    }
+  } finally {
+    one.lab.destroy();
+    two.lab.destroy();
+  }
+  const sum = (x: { pps: number[]; cpu: number[] }) => ({ pps: summarize(x.pps), cpuUsPerFrame: x.cpu.length ? summarize(x.cpu) : null });
+  const oneQueue = sum(a), twoQueues = sum(b);
+  return { handler: 'firewall (metered)', mode: MQ_MODE, oneQueue, twoQueues, ratio: twoQueues.pps.median / oneQueue.pps.median };
 }
 
 function unavailable(): string | null {
@@ -190,5 +243,6 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
     row.ratioToC = row.pps.median / base.pps.median;
   }
   const kernel = samples.get(CASES[0].name)!;
-  return { unavailable: null, mode: o.mode, frames: o.frames, reps: o.reps, senderPps: summarize(kernel.pps), rows };
+  const multiQueue = await runMultiQueue(o, log);
+  return { unavailable: null, mode: o.mode, frames: o.frames, reps: o.reps, senderPps: summarize(kernel.pps), rows, multiQueue };
 }

@@ -42,6 +42,17 @@ export function liveTable(r: Results): string {
       `process CPU = all the receiver's threads; drain = Mframes per second of the receiving thread's CPU emptying a filled RX ring.`,
     '',
     table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'thread CPU us/frame', 'process CPU us/frame', 'drain Mframes/s'], rows),
+    ...(l.multiQueue ? ['', multiQueueTable(l.multiQueue)] : []),
+  ].join('\n');
+}
+
+function multiQueueTable(m: NonNullable<NonNullable<Results['live']>['multiQueue']>): string {
+  const row = (name: string, x: typeof m.oneQueue) => [name, `${kpps(x.pps.median)} (${kpps(x.pps.min)}-${kpps(x.pps.max)})`, fmt(x.cpuUsPerFrame, 2)];
+  return [
+    `Multi-queue: wasmxdp ${m.handler}, ${m.mode.toUpperCase()} mode, flows spread by random source ports, two cores shared by the sender and the workers; ` +
+      `--queue all on 2 queues / 1 queue = ${m.ratio.toFixed(2)}x.`,
+    '',
+    table(['workers', 'kpps median (min-max)', 'process CPU us/frame'], [row('1 queue, 1 worker', m.oneQueue), row('--queue all: 2 queues, 2 workers', m.twoQueues)]),
   ].join('\n');
 }
 

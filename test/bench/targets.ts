@@ -37,6 +37,12 @@ export function checkTargets(h: HandlerPart | null, live: LivePart | null, swap:
     met: paced && refl?.ratioToC != null ? paced.delivered.median >= 0.99 && refl.ratioToC >= 0.95 : null,
     note: refl && cRefl ? `full load: delivered ${(refl.delivered.median * 100).toFixed(1)}% vs C ${(cRefl.delivered.median * 100).toFixed(1)}%; CPU ${cpu(refl)?.toFixed(2) ?? 'n/a'} vs ${cpu(cRefl)?.toFixed(2) ?? 'n/a'} us/frame` : noLive,
   });
+  const mq = live?.multiQueue;
+  out.push({
+    target: 'multi-queue: --queue all on 2 queues vs 1 queue (report the ratio and its bound)',
+    value: x(mq?.ratio), met: null,
+    note: mq ? `${(mq.oneQueue.pps.median / 1000).toFixed(0)} vs ${(mq.twoQueues.pps.median / 1000).toFixed(0)} kpps; CPU ${mq.oneQueue.cpuUsPerFrame?.median.toFixed(2) ?? 'n/a'} vs ${mq.twoQueues.cpuUsPerFrame?.median.toFixed(2) ?? 'n/a'} us/frame; one sender core feeds both` : noLive,
+  });
   const fw = h?.rows.find((r) => r.handler === 'firewall');
   out.push({
     target: 'firewall <= 2x the eBPF program (ns/packet, metered)',

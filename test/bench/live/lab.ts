@@ -43,10 +43,22 @@ export function benchFrame(l: BenchLab, dport: number): Uint8Array {
     ipv4({ src: TX_ADDR, dst: RX_ADDR }, udp({ sport: 40000, dport }, new Uint8Array(18))));
 }
 
-/** Sends `count` copies of `frame` from b, at full rate or `pps`; resolves with the seconds it took. */
-export async function flood(l: BenchLab, frame: Uint8Array, count: number, timeoutS: number, pps?: number): Promise<number> {
+// benchFrame's UDP source port and checksum.
+const SPORT_AT = 34, UDP_CSUM_AT = 40;
+
+/**
+ * Sends `count` copies of `frame` from b, at full rate or `pps`; resolves with
+ * the seconds it took. flows: a random UDP source port per frame (checksum 0,
+ * "none" in IPv4), so the veth's queue hash spreads them over its queues.
+ */
+export async function flood(l: BenchLab, frame: Uint8Array, count: number, timeoutS: number, pps?: number, flows = false): Promise<number> {
   const cfg = path.join(os.tmpdir(), `wxbench-${process.pid}-${l.lab.id}.cfg`);
-  fs.writeFileSync(cfg, `{ ${[...frame].map((b) => '0x' + b.toString(16).padStart(2, '0')).join(', ')} }\n`);
+  const bytes = [...frame].map((b) => '0x' + b.toString(16).padStart(2, '0'));
+  if (flows) {
+    bytes[UDP_CSUM_AT] = bytes[UDP_CSUM_AT + 1] = '0x00';
+    bytes.splice(SPORT_AT, 2, 'drnd(2)');
+  }
+  fs.writeFileSync(cfg, `{ ${bytes.join(', ')} }\n`);
   try {
     const t0 = process.hrtime.bigint();
     // --no-sock-mem: leave the socket memory sysctls alone; timeout bounds it in time, -n in count.

@@ -92,14 +92,13 @@ export function cAfXdp(reflect: boolean): Receiver {
   };
 }
 
-/** `wasmxdp run <handler> --iface a --json`, one worker on queue 0 (or one per queue: 'all'). */
-export function wasmxdp(handler: string, metering: boolean, queue: number | 'all' = 0): Receiver {
+/** `wasmxdp run <handler> --iface a --json`, one worker on queue 0 (or one per queue: 'all'), on the receiver's core unless !pin. */
+export function wasmxdp(handler: string, metering: boolean, queue: number | 'all' = 0, pin = true): Receiver {
   return async (l, mode, maxSeconds) => {
     const args = [WASMXDP, 'run', path.join(PROJECT_ROOT, handler), '--iface', l.veth.name, '--mode', mode,
       '--duration', String(maxSeconds), '--json', '--queue', String(queue)];
     if (!metering) args.push('--unmetered');
-    // --queue all runs a worker per queue: both cores, not pinned.
-    const child = l.lab.spawn(l.rx, ...(queue === 'all' ? [process.execPath, args] as [string, string[]] : onReceiverCore(process.execPath, args)));
+    const child = l.lab.spawn(l.rx, ...(pin ? onReceiverCore(process.execPath, args) : [process.execPath, args] as [string, string[]]));
     const out = collect(child);
     await waitFor(child, 'attached', 60000);
     const cpu0 = cpuSeconds(child.pid);
