@@ -70,8 +70,13 @@ export interface PortCounters {
   passErrors: number; txRingFull: number; invalidVerdicts: number; kicks: number; kickErrors: number;
   /** TX/REDIRECT frames the kernel completed (reaped back into the pool): equals tx + redirectIn once all are sent. */
   txCompleted: number;
-  /** Kicks (sendto) the kernel answered with EAGAIN/EBUSY/ENOBUFS: it could take no more yet. */
+  /**
+   * Kicks (sendto) answered with EAGAIN/EBUSY/ENOBUFS, each followed by another
+   * kick. In copy mode EAGAIN also means "sent my 32 frames, more are queued".
+   */
   kicksBusy: number;
+  /** errno of the last PASS reinjection that failed (counted in passErrors); 0 when none did. */
+  passLastErrno: number;
   /** Frames received with a tenant array bound but without tenant metadata (given tenant 0). */
   tenantMetaMissing: number;
 }

@@ -217,6 +217,7 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     o.Set("kickErrors", (double)c.kickErrors);
     o.Set("txCompleted", (double)c.txCompleted);
     o.Set("kicksBusy", (double)c.kicksBusy);
+    o.Set("passLastErrno", (double)c.passLastErrno);
     o.Set("tenantMetaMissing", (double)c.tenantMetaMissing);
     return o;
   }

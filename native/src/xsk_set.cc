@@ -365,8 +365,13 @@ void XskSet::apply(uint32_t n) {
   for (uint32_t i : passIdx_) {
     Port& p = *ports_[batch_.port[i]];
     uint32_t out = batch_.outAddr[i] - cfg_.umemOffset;
-    if (p.prog->reinject(umemArea_ + out, batch_.outLen[i], p.cfg.queue) == 0) p.ctr.pass++;
-    else p.ctr.passErrors++;
+    int r = p.prog->reinject(umemArea_ + out, batch_.outLen[i], p.cfg.queue);
+    if (r == 0) {
+      p.ctr.pass++;
+    } else {
+      p.ctr.passErrors++;
+      p.ctr.passLastErrno = (uint64_t)-r;
+    }
     release((batch_.addr[i] - cfg_.umemOffset) >> frameShift_);
     held_--;
   }

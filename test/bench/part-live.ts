@@ -20,7 +20,7 @@ import { buildEbpf } from './ebpf.js';
 import {
   BenchLab, benchFrame, burst, busiestThread, createLab, flood, oneThreadNs, receiverCoreSoftirqSeconds, threadCpuNs, txEndRxPackets,
 } from './live/lab.js';
-import { Mode, Receiver, XSK_DROP, attachXdpDrop, cAfXdp, kernelDrop, nodeDgram, wasmxdp } from './live/receivers.js';
+import { LiveSummary, Mode, Receiver, XSK_DROP, attachXdpDrop, cAfXdp, kernelDrop, nodeDgram, wasmxdp, wasmxdpPassToDgram } from './live/receivers.js';
 import { Summary, summarize } from './stats.js';
 
 export interface LiveOptions { frames: number; reps: number; mode: Mode }
@@ -30,9 +30,12 @@ export interface LiveOptions { frames: number; reps: number; mode: Mode }
  * the frames sent while stopped). pacedAt: flood at the pps another row
  * reached in the same round instead of full rate.
  */
-interface Case { name: string; kind: 'drop' | 'reflect'; receiver: Receiver; drain?: boolean; pacedAt?: string }
+type Kind = 'drop' | 'reflect' | 'pass';
+
+interface Case { name: string; kind: Kind; receiver: Receiver; drain?: boolean; pacedAt?: string }
 
 export const REFLECT_PACED = 'wasmxdp udp-reflector (at the C loop\'s rate)';
+export const PASS_ROW = 'wasmxdp pass-all into a dgram socket';
 
 const CASES: Case[] = [
   { name: 'kernel XDP_DROP (upper bound)', kind: 'drop', receiver: kernelDrop },
@@ -44,6 +47,7 @@ const CASES: Case[] = [
   { name: 'C AF_XDP reflect loop', kind: 'reflect', receiver: cAfXdp(true) },
   { name: 'wasmxdp udp-reflector', kind: 'reflect', receiver: wasmxdp('examples/udp-reflector', false) },
   { name: REFLECT_PACED, kind: 'reflect', receiver: wasmxdp('examples/udp-reflector', false), pacedAt: 'C AF_XDP reflect loop' },
+  { name: PASS_ROW, kind: 'pass', receiver: wasmxdpPassToDgram },
 ];
 
 // Drain capacity: DRAIN_FRAMES fit the RX ring of both AF_XDP receivers (the
@@ -54,11 +58,14 @@ const CASES: Case[] = [
 // what this resolves: its figure has a wide spread.
 const DRAIN_FRAMES = 3500, DRAIN_CYCLES = 12, DRAIN_WAIT_MS = 20;
 
-export const LIVE_BASELINE = { drop: 'C AF_XDP drop loop', reflect: 'C AF_XDP reflect loop' };
+/** What each kind is compared with: PASS with the kernel's own delivery to the same socket. */
+export const LIVE_BASELINE = { drop: 'C AF_XDP drop loop', reflect: 'C AF_XDP reflect loop', pass: 'Node dgram socket' };
 
 export interface LiveRow {
   receiver: string;
-  kind: 'drop' | 'reflect';
+  kind: Kind;
+  /** Where frames went missing or work was refused in wasmxdp's own figures (last round): socket and TX counters. */
+  losses: Record<string, number> | null;
   /** Frames per second the receiver took in (reflect: frames that came back to the sender). */
   pps: Summary;
   ratioToC: number | null;
@@ -147,7 +154,7 @@ function unavailable(): string | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Sample { pps: number; cpu: number | null; thread: number | null; drain: number | null; delivered: number }
+interface Sample { pps: number; cpu: number | null; thread: number | null; drain: number | null; delivered: number; losses: Record<string, number> | null }
 
 /** Frames per second of the receiving thread's CPU over DRAIN_CYCLES filled rings (see DRAIN_FRAMES). */
 async function drainCapacity(l: BenchLab, pid: number, tid: number, frame: Uint8Array): Promise<number | null> {
@@ -168,6 +175,14 @@ async function drainCapacity(l: BenchLab, pid: number, tid: number, frame: Uint8
   }
   const busy = summarize(loaded).median - summarize(idle).median;
   return Number.isFinite(busy) && busy > 0 ? DRAIN_FRAMES / (busy / 1e9) / 1e6 : null;
+}
+
+function losses(s: LiveSummary): Record<string, number> {
+  const a = s.applied, k = s.socket;
+  return {
+    rxRingFull: k.rxRingFull, fillRingEmpty: k.rxFillRingEmptyDescs, rxDropped: k.rxDropped, txRingFull: a.txRingFull,
+    txNotCompleted: a.tx + a.redirectOut - a.txCompleted, kicksBusy: a.kicksBusy, passErrors: a.passErrors, passLastErrno: a.passLastErrno,
+  };
 }
 
 async function measure(l: BenchLab, c: Case, o: LiveOptions, pps?: number): Promise<Sample> {
@@ -196,7 +211,7 @@ async function measure(l: BenchLab, c: Case, o: LiveOptions, pps?: number): Prom
     const per = (sec: number) => (received > 0 && sec > 0 ? (sec * 1e6) / received : null);
     return {
       pps: (got ?? received) / seconds, cpu: per(s.cpuSeconds), thread: thread ? per(thread.ns / 1e9 + soft) : null, drain,
-      delivered: (got ?? received) / o.frames,
+      delivered: (got ?? received) / o.frames, losses: s.summary ? losses(s.summary) : null,
     };
   } finally {
     sink?.detach();
@@ -211,14 +226,15 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
   }
   sweepStaleNamespaces();
   const l = createLab();
-  const samples = new Map<string, { pps: number[]; cpu: number[]; thread: number[]; drain: number[]; delivered: number[] }>();
+  const samples = new Map<string, { pps: number[]; cpu: number[]; thread: number[]; drain: number[]; delivered: number[]; losses: Record<string, number> | null }>();
   try {
     for (let r = 0; r < o.reps; r++) {
       for (const c of CASES) {
         log(`live ${r + 1}/${o.reps}: ${c.name}`);
         const pace = c.pacedAt ? Math.round(samples.get(c.pacedAt)!.pps.at(-1)!) : undefined;
         const m = await measure(l, c, o, pace);
-        const s = samples.get(c.name) ?? { pps: [], cpu: [], thread: [], drain: [], delivered: [] };
+        const s = samples.get(c.name) ?? { pps: [], cpu: [], thread: [], drain: [], delivered: [], losses: null };
+        s.losses = m.losses;
         s.pps.push(m.pps);
         if (m.cpu !== null) s.cpu.push(m.cpu);
         if (m.thread !== null) s.thread.push(m.thread);
@@ -233,7 +249,7 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
   const rows: LiveRow[] = CASES.map((c) => {
     const s = samples.get(c.name)!;
     return {
-      receiver: c.name, kind: c.kind, pps: summarize(s.pps), ratioToC: null,
+      receiver: c.name, kind: c.kind, pps: summarize(s.pps), ratioToC: null, losses: s.losses,
       cpuUsPerFrame: s.cpu.length ? summarize(s.cpu) : null, delivered: summarize(s.delivered),
       threadUsPerFrame: s.thread.length ? summarize(s.thread) : null, drainMfps: s.drain.length ? summarize(s.drain) : null,
     };

@@ -42,8 +42,15 @@ export function liveTable(r: Results): string {
       `process CPU = all the receiver's threads; drain = Mframes per second of the receiving thread's CPU emptying a filled RX ring.`,
     '',
     table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'thread CPU us/frame', 'process CPU us/frame', 'drain Mframes/s'], rows),
+    ...lossLines(l.rows),
     ...(l.multiQueue ? ['', multiQueueTable(l.multiQueue)] : []),
   ].join('\n');
+}
+
+function lossLines(rows: NonNullable<Results['live']>['rows']): string[] {
+  const lines = rows.filter((r) => r.losses && Object.values(r.losses).some((v) => v > 0))
+    .map((r) => `- ${r.receiver}: ${Object.entries(r.losses!).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return lines.length ? ['', 'Where wasmxdp lost frames or the kernel refused work (its own counters, last round):', '', ...lines] : [];
 }
 
 function multiQueueTable(m: NonNullable<NonNullable<Results['live']>['multiQueue']>): string {

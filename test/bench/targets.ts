@@ -1,6 +1,6 @@
 // The issue's speed targets, checked against one run's figures.
 import type { HandlerPart } from './part-handlers.js';
-import { REFLECT_PACED, type LivePart, type LiveRow } from './part-live.js';
+import { PASS_ROW, REFLECT_PACED, type LivePart, type LiveRow } from './part-live.js';
 import type { SwapPart } from './part-swap.js';
 
 export interface TargetResult { target: string; value: string; met: boolean | null; note: string }
@@ -36,6 +36,12 @@ export function checkTargets(h: HandlerPart | null, live: LivePart | null, swap:
     value: paced && refl ? `${(paced.delivered.median * 100).toFixed(1)}%, ${x(refl.ratioToC)}` : 'n/a',
     met: paced && refl?.ratioToC != null ? paced.delivered.median >= 0.99 && refl.ratioToC >= 0.95 : null,
     note: refl && cRefl ? `full load: delivered ${(refl.delivered.median * 100).toFixed(1)}% vs C ${(cRefl.delivered.median * 100).toFixed(1)}%; CPU ${cpu(refl)?.toFixed(2) ?? 'n/a'} vs ${cpu(cRefl)?.toFixed(2) ?? 'n/a'} us/frame` : noLive,
+  });
+  const pass = row(PASS_ROW);
+  out.push({
+    target: 'PASS: throughput beside the kernel\'s own delivery to the same socket (report)',
+    value: x(pass?.ratioToC), met: null,
+    note: pass && dgram ? `${(pass.pps.median / 1000).toFixed(0)} vs ${(dgram.pps.median / 1000).toFixed(0)} kpps delivered; ${cpu(pass)?.toFixed(2) ?? 'n/a'} us/frame of the worker thread (one BPF_PROG_RUN per frame)` : noLive,
   });
   const mq = live?.multiQueue;
   out.push({
