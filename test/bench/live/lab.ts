@@ -65,8 +65,10 @@ export async function flood(l: BenchLab, frame: Uint8Array, count: number, timeo
     const [cmd, args] = ['timeout', [String(timeoutS), 'trafgen', '--no-sock-mem', '-q', '--cpus', '1',
       '-n', String(count), '-i', cfg, '-o', l.veth.peer, ...(pps ? ['-b', `${pps}pps`] : [])]];
     const child = l.lab.spawn(l.tx, cmd, args);
+    let err = '';
+    child.stderr?.on('data', (d) => { err += d; });
     const code = await exited(child);
-    if (code !== 0) throw new Error(`trafgen exited with ${code}`);
+    if (code !== 0) throw new Error(`trafgen exited with ${code}: ${err.trim().slice(-300)}`);
     return Number(process.hrtime.bigint() - t0) / 1e9;
   } finally {
     fs.rmSync(cfg, { force: true });
