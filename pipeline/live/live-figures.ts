@@ -16,6 +16,8 @@ export interface LiveTotals {
   applied: {
     rx: number; drop: number; tx: number; pass: number; redirectOut: number; passErrors: number; txRingFull: number;
     txCompleted: number; kicks: number; kicksBusy: number;
+    /** errno of a failed PASS reinjection (the last one of any port; 0: none failed). */
+    passLastErrno: number;
   };
   /** CPU seconds of the workers' threads (user, system) and per frame received. */
   thread: { userSeconds: number; sysSeconds: number; usPerFrame: number };
@@ -28,7 +30,7 @@ export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
     seconds: 0, packets: 0, verdicts: { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 },
     traps: 0, fuelExhaustions: 0, invalidVerdicts: 0, quarantined: false, nsPerPacket: { avg: 0, p99: 0 },
     socket: { rxDropped: 0, rxRingFull: 0, rxFillRingEmptyDescs: 0, rxInvalidDescs: 0, txInvalidDescs: 0, txRingEmptyDescs: 0 },
-    applied: { rx: 0, drop: 0, tx: 0, pass: 0, redirectOut: 0, passErrors: 0, txRingFull: 0, txCompleted: 0, kicks: 0, kicksBusy: 0 },
+    applied: { rx: 0, drop: 0, tx: 0, pass: 0, redirectOut: 0, passErrors: 0, txRingFull: 0, txCompleted: 0, kicks: 0, kicksBusy: 0, passLastErrno: 0 },
     thread: { userSeconds: 0, sysSeconds: 0, usPerFrame: 0 },
     frames: { total: 0, free: 0, fill: 0, tx: 0, held: 0 },
     ports: [],
@@ -49,7 +51,8 @@ export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
     for (const port of s.ports) {
       t.ports.push({ ifname: port.ifname, queue: port.queue });
       for (const k of Object.keys(t.socket) as (keyof LiveTotals['socket'])[]) t.socket[k] += port.socket[k];
-      for (const k of Object.keys(t.applied) as (keyof LiveTotals['applied'])[]) t.applied[k] += port.counters[k];
+      for (const k of Object.keys(t.applied) as (keyof LiveTotals['applied'])[]) if (k !== 'passLastErrno') t.applied[k] += port.counters[k];
+      if (port.counters.passLastErrno) t.applied.passLastErrno = port.counters.passLastErrno;
     }
     for (const k of Object.keys(t.frames) as (keyof LiveTotals['frames'])[]) t.frames[k] += s.frames[k];
     if (s.thread) { t.thread.userSeconds += s.thread.userUs / 1e6; t.thread.sysSeconds += s.thread.sysUs / 1e6; }
