@@ -2,7 +2,7 @@
 export { loadNative, nativeAvailable, NATIVE_DIR, ADDON_PATH, BPF_OBJECT_PATH, XSK_DROP_TOOL, BUILD_HINT } from './load.js';
 export { mapNativeError } from './errno.js';
 export {
-  XskPortSet, MAX_QUEUES, type PortSetOptions, type PortOptions, type BatchArrays, type XdpSocketStats, type PortCounters,
+  XskPortSet, MAX_QUEUES, threadCpu, type PortSetOptions, type PortOptions, type BatchArrays, type XdpSocketStats, type PortCounters,
   type ProgramStats, type FrameAccounting, type PortInfo, type XdpMode, type CopyMode,
 } from './xsk.js';
 export {

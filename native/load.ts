@@ -27,6 +27,8 @@ export interface NativeAddon {
   XskSet: new (memoryBytes: Uint8Array, opts: object) => NativeXskSet;
   /** Limits and encodings of native/bpf/tenant.h. */
   tenantLimits: TenantLimits;
+  /** [user, system] CPU microseconds of the calling thread (getrusage RUSAGE_THREAD). */
+  threadCpu(): Float64Array;
 }
 
 // This file runs from dist/native/ (compiled) or native/ (sources); the build

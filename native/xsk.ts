@@ -68,6 +68,15 @@ export interface XdpSocketStats {
 export interface PortCounters {
   rx: number; drop: number; tx: number; redirectOut: number; redirectIn: number; pass: number;
   passErrors: number; txRingFull: number; invalidVerdicts: number; kicks: number; kickErrors: number;
+  /** TX/REDIRECT frames the kernel completed (reaped back into the pool): equals tx + redirectIn once all are sent. */
+  txCompleted: number;
+  /**
+   * Kicks (sendto) answered with EAGAIN/EBUSY/ENOBUFS, each followed by another
+   * kick. In copy mode EAGAIN also means "sent my 32 frames, more are queued".
+   */
+  kicksBusy: number;
+  /** errno of the last PASS reinjection that failed (counted in passErrors); 0 when none did. */
+  passLastErrno: number;
   /** Frames received with a tenant array bound but without tenant metadata (given tenant 0). */
   tenantMetaMissing: number;
 }
@@ -90,6 +99,12 @@ export interface FrameAccounting {
 }
 
 export interface PortInfo { index: number; ifname: string; queue: number; mode: XdpMode }
+
+/** CPU time of the calling thread so far, microseconds (a live worker's own: where its core went). */
+export function threadCpu(): { userUs: number; sysUs: number } {
+  const t = loadNative().threadCpu();
+  return { userUs: t[0], sysUs: t[1] };
+}
 
 /** Receive queues one interface can have sockets on: the size of the XSKMAP (abi/contract.json). */
 export const MAX_QUEUES = XSKMAP_ENTRIES;

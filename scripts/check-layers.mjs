@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS = [
   ['pipeline'],
   ['pipeline/cli'],
-  ['pipeline/control'],
+  ['pipeline/control', 'pipeline/fleet'],
   ['pipeline/ops'],
   ['pipeline/live', 'pipeline/offline', 'pipeline/testing'],
   ['pipeline/chain'],

@@ -2,6 +2,7 @@
 // apply() take plain numbers and touch only the batch arrays bound once.
 #include <bpf/libbpf.h>
 #include <napi.h>
+#include <sys/resource.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -227,6 +228,9 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     o.Set("invalidVerdicts", (double)c.invalidVerdicts);
     o.Set("kicks", (double)c.kicks);
     o.Set("kickErrors", (double)c.kickErrors);
+    o.Set("txCompleted", (double)c.txCompleted);
+    o.Set("kicksBusy", (double)c.kicksBusy);
+    o.Set("passLastErrno", (double)c.passLastErrno);
     o.Set("tenantMetaMissing", (double)c.tenantMetaMissing);
     return o;
   }
@@ -366,11 +370,23 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
   Napi::ObjectReference refs_[11];
 };
 
+// threadCpu(): [user, system] microseconds of the calling thread (a live
+// worker asks for its own, so its figures show where its core went).
+Napi::Value ThreadCpu(const Napi::CallbackInfo& info) {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  Napi::Float64Array out = Napi::Float64Array::New(info.Env(), 2);
+  out[0] = (double)u.ru_utime.tv_sec * 1e6 + (double)u.ru_utime.tv_usec;
+  out[1] = (double)u.ru_stime.tv_sec * 1e6 + (double)u.ru_stime.tv_usec;
+  return out;
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   libbpf_set_print(quietPrint);
   exports.Set("XskSet", XskSetWrap::Init(env));
+  exports.Set("threadCpu", Napi::Function::New(env, ThreadCpu, "threadCpu"));
   // Limits and encodings of bpf/tenant.h, for native/tenants.ts (one source).
   Napi::Object t = Napi::Object::New(env);
   t.Set("maxTenants", WX_TENANT_MAX);

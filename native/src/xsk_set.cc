@@ -163,6 +163,7 @@ void XskSet::reap(Port& p) {
     if (fi < frameCount_ && state_[fi] == Tx) {
       release(fi);
       p.inTx--;
+      p.ctr.txCompleted++;
     }
   }
   if (n) xsk_ring_cons__release(&p.comp, n);
@@ -294,6 +295,7 @@ void XskSet::kick(Port& p) {
     if (sendto(p.fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
       int e = errno;
       if (e == EAGAIN || e == EBUSY || e == ENOBUFS) {
+        p.ctr.kicksBusy++;
         reap(p);
         continue;
       }
@@ -363,8 +365,13 @@ void XskSet::apply(uint32_t n) {
   for (uint32_t i : passIdx_) {
     Port& p = *ports_[batch_.port[i]];
     uint32_t out = batch_.outAddr[i] - cfg_.umemOffset;
-    if (p.prog->reinject(umemArea_ + out, batch_.outLen[i], p.cfg.queue) == 0) p.ctr.pass++;
-    else p.ctr.passErrors++;
+    int r = p.prog->reinject(umemArea_ + out, batch_.outLen[i], p.cfg.queue);
+    if (r == 0) {
+      p.ctr.pass++;
+    } else {
+      p.ctr.passErrors++;
+      p.ctr.passLastErrno = (uint64_t)-r;
+    }
     release((batch_.addr[i] - cfg_.umemOffset) >> frameShift_);
     held_--;
   }

@@ -60,6 +60,12 @@ struct BatchView {
 struct PortCounters {
   uint64_t rx = 0, drop = 0, tx = 0, redirectOut = 0, redirectIn = 0, pass = 0;
   uint64_t passErrors = 0, txRingFull = 0, invalidVerdicts = 0, kicks = 0, kickErrors = 0;
+  // TX frames whose completion was reaped (back in the pool), and kicks the
+  // kernel answered with EAGAIN/EBUSY/ENOBUFS (in copy mode EAGAIN also means
+  // it sent its 32 frames and more are queued).
+  uint64_t txCompleted = 0, kicksBusy = 0;
+  // errno of the last failed PASS reinjection (0: none failed).
+  uint64_t passLastErrno = 0;
   // Frames received with the tenant array bound but no tenant metadata (given tenant 0).
   uint64_t tenantMetaMissing = 0;
 };

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 
-#define FRAMES 4096
+#define FRAMES 8192  // as wasmxdp: a UMEM of 8192 frames, an RX ring of 4096
 #define FRAME_SIZE 2048
 #define BURST 64
 
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
 	if (link < 0) return fail("attach XDP program", errno);
 
 	struct xsk_socket *xsk;
-	struct xsk_socket_config scfg = {.rx_size = 2048, .tx_size = 2048,
+	struct xsk_socket_config scfg = {.rx_size = 4096, .tx_size = 2048,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, .bind_flags = XDP_USE_NEED_WAKEUP};
 	if ((err = xsk_socket__create(&xsk, ifname, queue, umem, &rx, &tx, &scfg))) return fail("xsk_socket__create", err);
 	int fd = xsk_socket__fd(xsk);

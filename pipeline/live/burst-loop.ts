@@ -1,5 +1,6 @@
 // The loop every live worker runs (one program or a chain): between bursts
-// it handles control requests, then receives a burst (blocking in poll() at
+// it handles control requests (when the doorbell rang, when idle, and every
+// 64 bursts), then receives a burst (blocking in poll() at
 // most POLL_MS when idle, so a stop request is seen within that time), runs
 // it, posts figures every statsIntervalMs and checks once a second that the
 // ports' interfaces still exist (throwing the failure after final figures); on stop it reaps completions so
@@ -7,7 +8,7 @@
 
 import { BATCH_CAPACITY } from '../../host/abi.js';
 import type { XskPortSet } from '../../native/index.js';
-import { CTRL_STOP, WorkerMessage, WorkerStats } from './worker-protocol.js';
+import { CTRL_REQUESTS, CTRL_STOP, WorkerMessage, WorkerStats } from './worker-protocol.js';
 
 export const POLL_MS = 10;
 /** How often the ports' interfaces are checked (a removed one only stops being readable). */
@@ -30,13 +31,26 @@ export interface BurstLoop {
   burst: (n: number) => void;
 }
 
+// Busy, the loop reads the clock every CLOCK_EVERY bursts (a burst of a
+// typical handler takes microseconds: figures and the link check are late by
+// at most that many bursts); idle, after every wait in poll().
+const CLOCK_EVERY = 64;
+
 export function runBurstLoop(l: BurstLoop): void {
   let nextStats = Date.now() + l.statsIntervalMs;
   let nextLinkCheck = Date.now() + LINK_CHECK_MS;
+  let bursts = 0, rung = Atomics.load(l.flags, CTRL_REQUESTS);
+  l.poll();
   while (Atomics.load(l.flags, CTRL_STOP) === 0) {
-    l.poll();
+    const bell = Atomics.load(l.flags, CTRL_REQUESTS);
+    if (bell !== rung) { rung = bell; l.poll(); }
     const n = l.set.receive(BATCH_CAPACITY, POLL_MS);
-    if (n > 0) l.burst(n);
+    if (n > 0) {
+      l.burst(n);
+      if (++bursts % CLOCK_EVERY !== 0) continue;
+    }
+    // Idle, or every CLOCK_EVERY bursts: requests that came without the bell, health checks.
+    l.poll();
     const now = Date.now();
     if (now >= nextStats) {
       l.post(l.stats(false));

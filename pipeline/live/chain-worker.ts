@@ -10,7 +10,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Action, actionCounts, BATCH_CAPACITY } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
-import { XskPortSet } from '../../native/index.js';
+import { XskPortSet, threadCpu } from '../../native/index.js';
 import type { TenantSelector } from '../../native/tenants.js';
 import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
@@ -103,6 +103,7 @@ function main(init: WorkerInit): void {
       ports: set!.ports.map((p): PortFigures => ({ ifname: p.ifname, queue: p.queue, counters: set!.counters(p.index), socket: set!.xdpStats(p.index), xdp: set!.programStats(p.index) })),
       frames: set!.frames(),
       chain: chainFigures(),
+      thread: threadCpu(),
     });
 
     runBurstLoop({

@@ -14,7 +14,14 @@ export interface LiveTotals {
   quarantined: boolean;
   nsPerPacket: { avg: number; p99: number };
   socket: { rxDropped: number; rxRingFull: number; rxFillRingEmptyDescs: number; rxInvalidDescs: number; txInvalidDescs: number; txRingEmptyDescs: number };
-  applied: { rx: number; drop: number; tx: number; pass: number; redirectOut: number; passErrors: number; txRingFull: number };
+  applied: {
+    rx: number; drop: number; tx: number; pass: number; redirectOut: number; passErrors: number; txRingFull: number;
+    txCompleted: number; kicks: number; kicksBusy: number;
+    /** errno of a failed PASS reinjection (the last one of any port; 0: none failed). */
+    passLastErrno: number;
+  };
+  /** CPU seconds of the workers' threads (user, system) and per frame received. */
+  thread: { userSeconds: number; sysSeconds: number; usPerFrame: number };
   frames: { total: number; free: number; fill: number; tx: number; held: number };
   ports: { ifname: string; queue: number }[];
 }
@@ -24,7 +31,8 @@ export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
     seconds: 0, packets: 0, verdicts: actionCountsOf(0),
     traps: 0, fuelExhaustions: 0, invalidVerdicts: 0, quarantined: false, nsPerPacket: { avg: 0, p99: 0 },
     socket: { rxDropped: 0, rxRingFull: 0, rxFillRingEmptyDescs: 0, rxInvalidDescs: 0, txInvalidDescs: 0, txRingEmptyDescs: 0 },
-    applied: { rx: 0, drop: 0, tx: 0, pass: 0, redirectOut: 0, passErrors: 0, txRingFull: 0 },
+    applied: { rx: 0, drop: 0, tx: 0, pass: 0, redirectOut: 0, passErrors: 0, txRingFull: 0, txCompleted: 0, kicks: 0, kicksBusy: 0, passLastErrno: 0 },
+    thread: { userSeconds: 0, sysSeconds: 0, usPerFrame: 0 },
     frames: { total: 0, free: 0, fill: 0, tx: 0, held: 0 },
     ports: [],
   };
@@ -44,10 +52,14 @@ export function sumFigures(all: (WorkerStats | null)[]): LiveTotals {
     for (const port of s.ports) {
       t.ports.push({ ifname: port.ifname, queue: port.queue });
       for (const k of Object.keys(t.socket) as (keyof LiveTotals['socket'])[]) t.socket[k] += port.socket[k];
-      for (const k of Object.keys(t.applied) as (keyof LiveTotals['applied'])[]) t.applied[k] += port.counters[k];
+      for (const k of Object.keys(t.applied) as (keyof LiveTotals['applied'])[]) if (k !== 'passLastErrno') t.applied[k] += port.counters[k];
+      if (port.counters.passLastErrno) t.applied.passLastErrno = port.counters.passLastErrno;
     }
     for (const k of Object.keys(t.frames) as (keyof LiveTotals['frames'])[]) t.frames[k] += s.frames[k];
+    if (s.thread) { t.thread.userSeconds += s.thread.userUs / 1e6; t.thread.sysSeconds += s.thread.sysUs / 1e6; }
   }
+  const cpu = t.thread.userSeconds + t.thread.sysSeconds;
+  t.thread.usPerFrame = t.applied.rx ? (cpu * 1e6) / t.applied.rx : 0;
   t.nsPerPacket.avg = t.packets ? weighted / t.packets : 0;
   return t;
 }
@@ -72,7 +84,9 @@ export function formatSummary(program: string, t: LiveTotals): string {
     `  drop ${t.verdicts.drop}  pass ${t.verdicts.pass}  tx ${t.verdicts.tx}  redirect ${t.verdicts.redirect}  aborted ${t.verdicts.aborted}`,
     `  traps ${t.traps}  fuel exhaustions ${t.fuelExhaustions}  invalid verdicts ${t.invalidVerdicts}${t.quarantined ? '  QUARANTINED' : ''}`,
     `  socket: rx dropped ${t.socket.rxDropped}, rx ring full ${t.socket.rxRingFull}, fill ring empty ${t.socket.rxFillRingEmptyDescs}, invalid descs ${t.socket.rxInvalidDescs}/${t.socket.txInvalidDescs}`,
+    `  tx: ${t.applied.tx + t.applied.redirectOut} queued, ${t.applied.txCompleted} completed, ${t.applied.txRingFull} dropped on a full TX ring; ${t.applied.kicks} kicks (${t.applied.kicksBusy} busy)`,
     `  frames: ${t.frames.total} total, ${t.frames.held} held by user space after stop`,
+    `  worker CPU: ${t.thread.userSeconds.toFixed(2)} s user, ${t.thread.sysSeconds.toFixed(2)} s system (${t.thread.usPerFrame.toFixed(2)} us per frame received)`,
     `  handler: ${t.nsPerPacket.avg.toFixed(0)} ns/packet (p99 ${t.nsPerPacket.p99.toFixed(0)})`,
   ].join('\n');
 }

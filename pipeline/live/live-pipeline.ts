@@ -93,14 +93,14 @@ export class LivePipeline {
 
   /** Sends a control request to every worker; resolves with their results in queue order. */
   request(body: RequestBody, timeoutMs = 10_000): Promise<unknown[]> {
-    return Promise.all(this.handles.map((h) => this.requests.send(h.requests, h.queue, body, timeoutMs)));
+    return Promise.all(this.handles.map((h) => this.requests.send(h.requests, h.queue, body, timeoutMs, h.control)));
   }
 
   /** Sends a control request to the worker of one queue. */
   requestQueue(queue: number, body: RequestBody, timeoutMs = 10_000): Promise<unknown> {
     const h = this.handles.find((x) => x.queue === queue);
     if (!h) throw new WasmxdpError('E_NOT_FOUND', `no worker for queue ${queue}; queues: ${this.queues.join(', ')}`);
-    return this.requests.send(h.requests, h.queue, body, timeoutMs);
+    return this.requests.send(h.requests, h.queue, body, timeoutMs, h.control);
   }
 
   /** Sends a control request to one stage of a chain port, on one queue's worker. */
@@ -108,7 +108,7 @@ export class LivePipeline {
     const h = this.handles.find((x) => x.queue === queue);
     const port = h?.stageRequests.get(stage);
     if (!h || !port) throw new WasmxdpError('E_NOT_FOUND', `no stage '${stage}' on queue ${queue}`);
-    return this.requests.send(port, queue, body, timeoutMs);
+    return this.requests.send(port, queue, body, timeoutMs, h.control);
   }
 
   /** Set when a worker failed after start. */

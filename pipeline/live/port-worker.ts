@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Batch } from '../../host/batch.js';
 import { isWasmxdpError } from '../../host/errors.js';
-import { XskPortSet } from '../../native/index.js';
+import { XskPortSet, threadCpu } from '../../native/index.js';
 import { createSandbox } from '../program/create-sandbox.js';
 import { WorkerControl } from './worker-control.js';
 import { runBurstLoop, RX_RING } from './burst-loop.js';
@@ -51,6 +51,7 @@ function main(init: WorkerInit): void {
       })),
       frames: set!.frames(),
       control: control.snapshot(),
+      thread: threadCpu(),
     });
 
     const s = sandbox.stats;

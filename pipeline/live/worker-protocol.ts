@@ -45,6 +45,12 @@ export interface WorkerInit {
 }
 
 export const CTRL_STOP = 0;
+/**
+ * Bumped after every request posted to the worker (any of its ports): a busy
+ * loop looks at its ports only when this moved (an atomic load instead of a
+ * receiveMessageOnPort per burst), and every 64 bursts or when idle anyway.
+ */
+export const CTRL_REQUESTS = 1;
 export const CONTROL_WORDS = 4;
 
 /** Indexes in the shared figures: packets, the five verdicts in ABI order, traps. */
@@ -73,6 +79,8 @@ export interface WorkerStats {
   control?: ControlFigures;
   /** A chain port: per stage and per tenant figures. */
   chain?: ChainFigures;
+  /** CPU time of the worker's thread since it started (getrusage RUSAGE_THREAD): system time far above user time means the kernel work its syscalls do (TX, reinjection) dominates. */
+  thread?: { userUs: number; sysUs: number };
 }
 
 export type WorkerMessage =

@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { WasmxdpError, ErrorCode } from '../../host/errors.js';
 import type { ControlReply, ControlRequest } from './control-messages.js';
+import { CTRL_REQUESTS } from './worker-protocol.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; queue: number };
 
@@ -15,8 +16,8 @@ export class WorkerRequests {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  /** Sends `body` to one worker's control port; resolves with its result. */
-  send(port: MessagePort, queue: number, body: RequestBody, timeoutMs: number): Promise<unknown> {
+  /** Sends `body` to one worker's control port and rings its doorbell (its control words); resolves with its result. */
+  send(port: MessagePort, queue: number, body: RequestBody, timeoutMs: number, doorbell?: Int32Array): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -25,6 +26,8 @@ export class WorkerRequests {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, queue });
       port.postMessage({ ...body, id });
+      // After the post: the message is in the port's queue when the worker sees the bell.
+      if (doorbell) Atomics.add(doorbell, CTRL_REQUESTS, 1);
     });
   }
 

@@ -33,13 +33,33 @@ export function liveTable(r: Results): string {
   if (l.unavailable) return `_live throughput not measured: ${l.unavailable}_`;
   const rows = l.rows.map((row) => [
     row.receiver, row.kind, `${kpps(row.pps.median)} (${kpps(row.pps.min)}-${kpps(row.pps.max)})`, x(row.ratioToC),
-    `${(row.delivered.median * 100).toFixed(1)}%`, fmt(row.cpuUsPerFrame, 2),
+    `${(row.delivered.median * 100).toFixed(1)}%`, fmt(row.threadUsPerFrame, 2), fmt(row.cpuUsPerFrame, 2), fmt(row.drainMfps, 2),
   ]);
   return [
     `${l.frames} frames of 64 bytes per receiver and round, ${l.reps} rounds, ${l.mode.toUpperCase()} mode on veth; ` +
-      `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind.`,
+      `kpps = frames received (reflect: frames back at the sender) / seconds the flood took; ratio to the C AF_XDP loop of the same kind. ` +
+      `Receiver on core 1, sender on core 0. thread CPU = the receiving thread's on-CPU time + core 1's softirq time per frame; ` +
+      `process CPU = all the receiver's threads; drain = Mframes per second of the receiving thread's CPU emptying a filled RX ring.`,
     '',
-    table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'receiver CPU us/frame'], rows),
+    table(['receiver', 'kind', 'kpps median (min-max)', 'ratio to C', 'delivered', 'thread CPU us/frame', 'process CPU us/frame', 'drain Mframes/s'], rows),
+    ...lossLines(l.rows),
+    ...(l.multiQueue ? ['', multiQueueTable(l.multiQueue)] : []),
+  ].join('\n');
+}
+
+function lossLines(rows: NonNullable<Results['live']>['rows']): string[] {
+  const lines = rows.filter((r) => r.losses && Object.values(r.losses).some((v) => v > 0))
+    .map((r) => `- ${r.receiver}: ${Object.entries(r.losses!).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return lines.length ? ['', 'Where wasmxdp lost frames or the kernel refused work (its own counters, last round):', '', ...lines] : [];
+}
+
+function multiQueueTable(m: NonNullable<NonNullable<Results['live']>['multiQueue']>): string {
+  const row = (name: string, x: typeof m.oneQueue) => [name, `${kpps(x.pps.median)} (${kpps(x.pps.min)}-${kpps(x.pps.max)})`, fmt(x.cpuUsPerFrame, 2)];
+  return [
+    `Multi-queue: wasmxdp ${m.handler}, ${m.mode.toUpperCase()} mode, flows spread by random source ports, two cores shared by the sender and the workers; ` +
+      `--queue all on 2 queues / 1 queue = ${m.ratio.toFixed(2)}x.`,
+    '',
+    table(['workers', 'kpps median (min-max)', 'process CPU us/frame'], [row('1 queue, 1 worker', m.oneQueue), row('--queue all: 2 queues, 2 workers', m.twoQueues)]),
   ].join('\n');
 }
 

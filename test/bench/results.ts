@@ -2,7 +2,7 @@
 // smoke test and the docs generator both rely on every part being there.
 import type { Machine } from './machine.js';
 import type { HandlerPart } from './part-handlers.js';
-import type { LivePart } from './part-live.js';
+import { PASS_ROW, REFLECT_PACED, type LivePart } from './part-live.js';
 import type { Curve } from './part-scaling.js';
 import type { SwapPart } from './part-swap.js';
 import type { TenantPart } from './part-tenants.js';
@@ -31,7 +31,7 @@ export interface Results {
 
 export const HANDLER_ROWS = ['pass (host only)', 'udp-reflector', 'firewall', 'dns-guard', 'rate-limit'];
 export const LIVE_ROWS = ['kernel XDP_DROP (upper bound)', 'C AF_XDP drop loop', 'wasmxdp drop-all', 'wasmxdp firewall (metered)',
-  'wasmxdp firewall (unmetered)', 'Node dgram socket', 'C AF_XDP reflect loop', 'wasmxdp udp-reflector'];
+  'wasmxdp firewall (unmetered)', 'Node dgram socket', 'C AF_XDP reflect loop', 'wasmxdp udp-reflector', REFLECT_PACED, PASS_ROW];
 export const CURVES = ['firewall: rules walked per packet', 'packet size', 'batch size'];
 
 /** Problems with a results object (empty when well-formed); `parts` that were run must be complete. */

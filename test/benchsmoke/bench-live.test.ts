@@ -23,6 +23,12 @@ live('live throughput and hot swap: every receiver, well-formed swap figures', (
   }
   assert.equal(r.live!.rows.map((x) => x.receiver), LIVE_ROWS);
   for (const row of r.live!.rows) assert.ok(row.delivered.median > 0, `${row.receiver} received frames`);
+  // CPU per frame for every receiver with a process, drain capacity for the AF_XDP drop receivers.
+  for (const row of r.live!.rows.filter((x) => !x.receiver.startsWith('kernel'))) assert.ok(row.threadUsPerFrame!.median > 0, `${row.receiver} CPU per frame`);
+  for (const name of ['C AF_XDP drop loop', 'wasmxdp drop-all']) assert.ok(r.live!.rows.find((x) => x.receiver === name)!.drainMfps!.median > 0, `${name} drain`);
+  const mq = r.live!.multiQueue!;
+  assert.ok(mq.oneQueue.pps.median > 0 && mq.twoQueues.pps.median > 0 && mq.ratio > 0, 'multi-queue figures');
+  for (const t of r.targets.filter((x) => /CPU per frame/.test(x.target))) assert.type(t.met, 'boolean', t.target);
   assert.ok(r.swap && (r.swap.notMeasured !== null || r.swap.swapsRecorded > 0));
 });
 

@@ -19,6 +19,11 @@ offline('handler cost and scaling curves: every row, finite figures, same verdic
   assert.equal(r.scaling!.map((c) => c.name), CURVES);
   for (const row of r.handlers!.rows) if (row.handler !== 'rate-limit') assert.ok(row.verdicts.agree, `${row.handler}: verdicts agree`);
   assert.equal(r.targets.map((t) => t.target), checkTargets(null, null, null).map((t) => t.target));
+  // Every target is listed; the live ones say the live part was not run.
+  for (const t of r.targets.filter((x) => /CPU per frame|reflect|PASS|multi-queue/.test(x.target))) {
+    assert.is(t.met, null, t.target);
+    assert.match(t.note, /live part not run/);
+  }
 });
 
 offline('tenants part: copy rows for every size, chain rows, every noisy-neighbour case', () => {

@@ -207,6 +207,12 @@ test(`${mode}: TX from the UMEM reaches the peer (reflect, more than one 32-fram
     assert.is(set.counters(0).tx, n);
     for (let i = 0; i < 50 && set.frames().tx > 0; i++) set.receive(256, 1);  // reaps completions
     assert.is(set.frames().tx, 0);
+    const c = set.counters(0);
+    assert.is(c.txCompleted, n, 'every frame sent is reported completed once');
+    assert.is(c.txRingFull, 0);
+    // Copy mode sends at most 32 frames per kick.
+    assert.ok(c.kicks >= Math.ceil(n / 32), `kicks ${c.kicks}`);
+    assert.ok(c.kicksBusy <= c.kicks, `busy ${c.kicksBusy} of ${c.kicks}`);
     assertAccounted(set);
   } finally {
     set.close();

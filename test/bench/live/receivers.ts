@@ -7,12 +7,15 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../../host/compile.js';
 import { NATIVE_DIR } from '../../../native/index.js';
 import { BUILD } from '../ebpf.js';
-import { BenchLab, RX_ADDR, cpuSeconds, exited, waitFor } from './lab.js';
+import { BenchLab, RX_ADDR, cpuSeconds, exited, onReceiverCore, waitFor } from './lab.js';
 
 export type Mode = 'skb' | 'drv';
 
-export interface Stopped { received: number; cpuSeconds: number }
-export interface Running { stop(): Promise<Stopped> }
+export interface Stopped { received: number; cpuSeconds: number; summary?: LiveSummary }
+/** pid: the receiving process (null: the kernel). */
+export interface Running { pid: number | null; stop(): Promise<Stopped> }
+/** The parts of `wasmxdp run --json`'s summary the benchmark reads (pipeline/live/live-figures.ts). */
+export interface LiveSummary { packets: number; socket: Record<string, number>; applied: Record<string, number> }
 export type Receiver = (l: BenchLab, mode: Mode, maxSeconds: number) => Promise<Running>;
 
 export const XSK_DROP = path.join(NATIVE_DIR, 'build/tools/xsk-drop');
@@ -31,12 +34,12 @@ function sh(args: string[]): string {
   return r.stdout;
 }
 
-/** In-kernel XDP_DROP (test/bench/bpf/xdp-drop.c) attached with ip(8); counts in an array map. */
-export const kernelDrop: Receiver = async (l, mode) => {
+/** Attaches test/bench/bpf/xdp-drop.c to `dev` in `ns` with ip(8); returns its counter and the detach. */
+export function attachXdpDrop(ns: string, dev: string, mode: Mode): { count: () => number; detach: () => void } {
   const flag = mode === 'skb' ? 'xdpgeneric' : 'xdpdrv';
-  sh(['ip', '-n', l.rx, 'link', 'set', 'dev', l.veth.name, flag, 'obj', path.join(BUILD, 'xdp-drop.o'), 'sec', 'xdp']);
+  sh(['ip', '-n', ns, 'link', 'set', 'dev', dev, flag, 'obj', path.join(BUILD, 'xdp-drop.o'), 'sec', 'xdp']);
   const count = (): number => {
-    const link = JSON.parse(sh(['ip', '-n', l.rx, '-j', 'link', 'show', 'dev', l.veth.name]))[0];
+    const link = JSON.parse(sh(['ip', '-n', ns, '-j', 'link', 'show', 'dev', dev]))[0];
     const progId = link.xdp?.prog?.id ?? link.xdp?.progs?.[0]?.id;
     const prog = JSON.parse(sh(['bpftool', '-j', 'prog', 'show', 'id', String(progId)]));
     const v = JSON.parse(sh(['bpftool', '-j', 'map', 'lookup', 'id', String(prog.map_ids[0]), 'key', '0', '0', '0', '0']));
@@ -44,11 +47,18 @@ export const kernelDrop: Receiver = async (l, mode) => {
     if (typeof v.formatted?.value === 'number') return v.formatted.value;
     return Number(Buffer.from((v.value as string[]).map((x) => parseInt(x, 16))).readBigUInt64LE());
   };
-  const before = count();
+  return { count, detach: () => { sh(['ip', '-n', ns, 'link', 'set', 'dev', dev, flag, 'off']); } };
+}
+
+/** In-kernel XDP_DROP (test/bench/bpf/xdp-drop.c) attached with ip(8); counts in an array map. */
+export const kernelDrop: Receiver = async (l, mode) => {
+  const prog = attachXdpDrop(l.rx, l.veth.name, mode);
+  const before = prog.count();
   return {
+    pid: null,
     async stop() {
-      const received = count() - before;
-      sh(['ip', '-n', l.rx, 'link', 'set', 'dev', l.veth.name, flag, 'off']);
+      const received = prog.count() - before;
+      prog.detach();
       return { received, cpuSeconds: 0 };
     },
   };
@@ -60,12 +70,13 @@ export function cAfXdp(reflect: boolean): Receiver {
     const args = [l.veth.name, '--seconds', String(maxSeconds)];
     if (mode === 'drv') args.push('--drv');
     if (reflect) args.push('--reflect');
-    const child = l.lab.spawn(l.rx, XSK_DROP, args);
+    const child = l.lab.spawn(l.rx, ...onReceiverCore(XSK_DROP, args));
     const out = collect(child);
     // It prints "rx <total> pps <rate>" every second, the first once set up.
     await waitFor(child, /^rx \d+/m, 10000);
     const cpu0 = cpuSeconds(child.pid);
     return {
+      pid: child.pid!,
       async stop() {
         // One more line after the drain, so the total includes everything.
         const lines = () => out.out().split('\n').filter((s) => s.startsWith('rx '));
@@ -81,17 +92,18 @@ export function cAfXdp(reflect: boolean): Receiver {
   };
 }
 
-/** `wasmxdp run <handler> --iface a --json`, one worker on queue 0. */
-export function wasmxdp(handler: string, metering: boolean): Receiver {
+/** `wasmxdp run <handler> --iface a --json`, one worker on queue 0 (or one per queue: 'all'), on the receiver's core unless !pin. */
+export function wasmxdp(handler: string, metering: boolean, queue: number | 'all' = 0, pin = true): Receiver {
   return async (l, mode, maxSeconds) => {
     const args = [WASMXDP, 'run', path.join(PROJECT_ROOT, handler), '--iface', l.veth.name, '--mode', mode,
-      '--duration', String(maxSeconds), '--json'];
+      '--duration', String(maxSeconds), '--json', '--queue', String(queue)];
     if (!metering) args.push('--unmetered');
-    const child = l.lab.spawn(l.rx, process.execPath, args);
+    const child = l.lab.spawn(l.rx, ...(pin ? onReceiverCore(process.execPath, args) : [process.execPath, args] as [string, string[]]));
     const out = collect(child);
     await waitFor(child, 'attached', 60000);
     const cpu0 = cpuSeconds(child.pid);
     return {
+      pid: child.pid!,
       async stop() {
         const cpu = cpuSeconds(child.pid) - cpu0;
         child.kill('SIGTERM');
@@ -101,7 +113,7 @@ export function wasmxdp(handler: string, metering: boolean): Receiver {
         if (!line) throw new Error(`wasmxdp ${handler} printed no summary (exit ${code}): ${out.out().slice(-300)}`);
         const s = JSON.parse(line);
         if (s.error) throw new Error(`wasmxdp ${handler}: ${s.error}`);
-        return { received: s.packets, cpuSeconds: cpu };
+        return { received: s.packets, cpuSeconds: cpu, summary: s };
       },
     };
   };
@@ -109,18 +121,33 @@ export function wasmxdp(handler: string, metering: boolean): Receiver {
 
 /** A Node dgram socket bound to the receiver's address, port 9. */
 export const nodeDgram: Receiver = async (l, _mode, maxSeconds) => {
-  const child = l.lab.spawn(l.rx, process.execPath, [DGRAM, RX_ADDR, '9', '700', String(maxSeconds * 1000)]);
+  const child = l.lab.spawn(l.rx, ...onReceiverCore(process.execPath, [DGRAM, RX_ADDR, '9', '700', String(maxSeconds * 1000)]));
   const out = collect(child);
   await waitFor(child, 'ready', 15000);
   const cpu0 = cpuSeconds(child.pid);
   let cpu = 0;
   const poll = setInterval(() => { const c = cpuSeconds(child.pid); if (c) cpu = c - cpu0; }, 50);
   return {
+    pid: child.pid!,
     async stop() {
       const code = await Promise.race([exited(child), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (maxSeconds + 5) * 1000))]);
       clearInterval(poll);
       if (code === 'timeout') child.kill('SIGKILL');
       return { received: Number(out.out().trim()) || 0, cpuSeconds: cpu };
+    },
+  };
+};
+
+/** wasmxdp with a PASS-only guest in front of a Node dgram socket: every frame reinjected into the stack (BPF_PROG_RUN, one per frame); received = what the socket got. */
+export const wasmxdpPassToDgram: Receiver = async (l, mode, maxSeconds) => {
+  const sock = await nodeDgram(l, mode, maxSeconds);
+  const pass = await wasmxdp('test/bench/guests/pass.ts', false)(l, mode, maxSeconds);
+  return {
+    pid: pass.pid,
+    async stop() {
+      const p = await pass.stop();
+      const d = await sock.stop();
+      return { received: d.received, cpuSeconds: p.cpuSeconds, summary: p.summary };
     },
   };
 };

@@ -54,6 +54,13 @@ for (const reflector of REFLECTORS) test(`TX: ${reflector} answers a real UDP cl
     assert.is(status, 0);
     assert.equal(r, { sent: 200, replies: 200, matched: 200 });
     assert.ok(summary.verdicts.tx >= 200, `tx ${summary.verdicts.tx}`);
+    // Every frame queued for TX was completed by the kernel before stop, none
+    // dropped on a full ring; the worker's thread CPU is in the figures.
+    assert.is(summary.applied.txCompleted, summary.applied.tx);
+    assert.is(summary.applied.txRingFull, 0);
+    assert.ok(summary.applied.kicks >= 1, `kicks ${summary.applied.kicks}`);
+    assert.ok(summary.thread.userSeconds > 0 && summary.thread.sysSeconds > 0, JSON.stringify(summary.thread));
+    assert.ok(summary.thread.usPerFrame > 0);
     assert.is(summary.traps, 0);
     assert.is(summary.frames.held, 0, 'no frame held by user space after stop');
     assert.not.ok(xdpAttached(v.name), 'the XDP program is detached after stop');
