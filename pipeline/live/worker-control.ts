@@ -80,10 +80,7 @@ export class WorkerControl {
 
   /** Handles waiting requests (between bursts); one swap step per call. */
   poll(): void {
-    if (this.deferred !== null) {
-      this.send(this.deferred);
-      this.deferred = null;
-    }
+    this.flushReply();
     if (this.staged !== null) {
       const { req, plan } = this.staged;
       this.staged = null;
@@ -249,7 +246,7 @@ export class WorkerControl {
     if (s.packets - p.packets >= p.policy.packets && performance.now() - p.since >= p.policy.ms) {
       this.probation = null;
       this.health = 'healthy';
-      this.send({ type: 'health', version: this.current.version, state: 'healthy' });
+      this.sendHealth({ type: 'health', version: this.current.version, state: 'healthy' });
     }
   }
 
@@ -272,7 +269,24 @@ export class WorkerControl {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }
     this.lastRollback = reason;
-    this.send({ type: 'health', version: failed.version, state: 'failed', reason, restored: this.current.version });
+    this.sendHealth({ type: 'health', version: failed.version, state: 'failed', reason, restored: this.current.version });
+  }
+
+  /** The swap's reply, held for the next gap, goes out now. */
+  private flushReply(): void {
+    if (this.deferred === null) return;
+    this.send(this.deferred);
+    this.deferred = null;
+  }
+
+  /**
+   * A health verdict can come in the burst right after the swap, before the
+   * gap that sends the swap's reply: the daemon must see the reply first, or
+   * it does not know the version the verdict is about.
+   */
+  private sendHealth(e: HealthEvent): void {
+    this.flushReply();
+    this.send(e);
   }
 }
 

@@ -34,7 +34,7 @@ function withTree(files: Record<string, string>, fn: (dir: string) => void): voi
 test('the sources import only downward: no folder cycle, no import against the layer order', () => {
   const r = checkLayers(ROOT);
   assert.is(r.status, 0, r.out);
-  assert.match(r.out, /^layers ok: pipeline > pipeline\/cli > pipeline\/control > /);
+  assert.match(r.out, /^layers ok: pipeline > pipeline\/cli > pipeline\/control pipeline\/fleet > /);
 });
 
 test('an import from a lower layer into a higher one is named file -> file', () => {

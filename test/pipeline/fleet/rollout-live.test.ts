@@ -93,7 +93,7 @@ test('a canary failing its health check halts the rollout; every node ends on th
   const res = JSON.parse(r.stdout) as RolloutResult;
   assert.is(res.rollout.phase, 'halted');
   assert.equal(res.rollout.unhealthy.map((u) => u.node), ['edge-0']);
-  assert.match(res.rollout.unhealthy[0].why, /health check/);
+  assert.match(res.rollout.unhealthy[0].why, /health check/, res.rollout.unhealthy[0].why);
   for (const n of rig.nodes) assert.is((await running(n)).program.sha256, sha('swap-counter-v2'), `${n.name} is back on / stayed on v2`);
   // Only the canary ever ran the trapping version.
   for (const n of rig.nodes.slice(1)) assert.not.ok((await running(n)).versions.some((v) => v.sha256 === sha('swap-counter-trap')), `${n.name} never got it`);
