@@ -17,7 +17,7 @@ import { waitFor } from '../../helpers/wait.js';
 import { putModule, sha256Hex } from '../../../pipeline/fleet/module-store.js';
 import { connectEtcd } from '../../../pipeline/fleet/etcd.js';
 import { keys } from '../../../pipeline/fleet/keys.js';
-import type { FleetStatus } from '../../../pipeline/fleet/fleet-status.js';
+import { fleetStatus as readFleetStatus, type FleetStatus } from '../../../pipeline/fleet/fleet-status.js';
 import type { RolloutResult } from '../../../pipeline/fleet/rollout.js';
 import fs from 'node:fs';
 
@@ -105,8 +105,14 @@ test('a canary failing its health check halts the rollout; every node ends on th
 test('a node killed mid-rollout counts against --max-unhealthy; restarted, it converges', async () => {
   const victim = rig.nodes[2];
   const deploying = rig.fleet(['deploy', rig.wasm['drop-all'], '--port', 'edge', '--canary', '1', '--max-unhealthy', '1', '--health-timeout', '20', '--json']);
-  // While the canary is on probation, the last node dies.
-  await waitFor('the canary phase', async () => ((await fleetStatus()).rollouts.find((x) => x.port === 'edge')?.phase === 'canary' ? true : undefined), 20_000, 20);
+  // While the canary is on probation (300 ms), the last node dies: read in
+  // process, since a CLI call per poll can take longer than the whole phase.
+  const etcd = connectEtcd(rig.etcd.url);
+  try {
+    await waitFor('the canary phase', async () => ((await readFleetStatus(etcd)).rollouts.find((x) => x.port === 'edge')?.phase === 'canary' ? true : undefined), 20_000, 10);
+  } finally {
+    etcd.close();
+  }
   await rig.kill(victim);
   const r = await deploying;
   assert.is(r.status, 0, r.stderr + r.stdout);
