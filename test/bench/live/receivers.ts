@@ -70,10 +70,21 @@ export function cAfXdp(reflect: boolean): Receiver {
     const args = [l.veth.name, '--seconds', String(maxSeconds)];
     if (mode === 'drv') args.push('--drv');
     if (reflect) args.push('--reflect');
-    const child = l.lab.spawn(l.rx, ...onReceiverCore(XSK_DROP, args));
-    const out = collect(child);
-    // It prints "rx <total> pps <rate>" every second, the first once set up.
-    await waitFor(child, /^rx \d+/m, 10000);
+    // The previous receiver's AF_XDP socket is released by the kernel a
+    // moment after its process exits; until then binding queue 0 gives EBUSY.
+    let child!: ReturnType<typeof l.lab.spawn>, out!: ReturnType<typeof collect>;
+    for (let attempt = 1; ; attempt++) {
+      child = l.lab.spawn(l.rx, ...onReceiverCore(XSK_DROP, args));
+      out = collect(child);
+      try {
+        // It prints "rx <total> pps <rate>" every second, the first once set up.
+        await waitFor(child, /^rx \d+/m, 10000);
+        break;
+      } catch (e) {
+        if (attempt >= 20 || !/resource busy/.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     const cpu0 = cpuSeconds(child.pid);
     return {
       pid: child.pid!,
