@@ -231,26 +231,30 @@ export async function runLivePart(o: LiveOptions, log: (s: string) => void): Pro
     return { unavailable: why, mode: o.mode, frames: o.frames, reps: o.reps, senderPps: null, rows: [] };
   }
   sweepStaleNamespaces();
-  const l = createLab();
   const samples = new Map<string, { pps: number[]; cpu: number[]; thread: number[]; drain: number[]; delivered: number[]; losses: Record<string, number> | null }>();
-  try {
-    for (let r = 0; r < o.reps; r++) {
-      for (const c of CASES) {
-        log(`live ${r + 1}/${o.reps}: ${c.name}`);
-        const pace = c.pacedAt ? Math.round(samples.get(c.pacedAt)!.pps.at(-1)!) : undefined;
-        const m = await measure(l, c, o, pace);
-        const s = samples.get(c.name) ?? { pps: [], cpu: [], thread: [], drain: [], delivered: [], losses: null };
-        s.losses = m.losses;
-        s.pps.push(m.pps);
-        if (m.cpu !== null) s.cpu.push(m.cpu);
-        if (m.thread !== null) s.thread.push(m.thread);
-        if (m.drain !== null) s.drain.push(m.drain);
-        s.delivered.push(m.delivered);
-        samples.set(c.name, s);
+  for (let r = 0; r < o.reps; r++) {
+    for (const c of CASES) {
+      log(`live ${r + 1}/${o.reps}: ${c.name}`);
+      const pace = c.pacedAt ? Math.round(samples.get(c.pacedAt)!.pps.at(-1)!) : undefined;
+      // A fresh veth pair per row: a receiver's AF_XDP socket or program
+      // that the kernel releases late cannot make the next one's bind fail
+      // (EBUSY on queue 0 ended a --full run in its second round).
+      const l = createLab();
+      let m: Awaited<ReturnType<typeof measure>>;
+      try {
+        m = await measure(l, c, o, pace);
+      } finally {
+        l.lab.destroy();
       }
+      const s = samples.get(c.name) ?? { pps: [], cpu: [], thread: [], drain: [], delivered: [], losses: null };
+      s.losses = m.losses;
+      s.pps.push(m.pps);
+      if (m.cpu !== null) s.cpu.push(m.cpu);
+      if (m.thread !== null) s.thread.push(m.thread);
+      if (m.drain !== null) s.drain.push(m.drain);
+      s.delivered.push(m.delivered);
+      samples.set(c.name, s);
     }
-  } finally {
-    l.lab.destroy();
   }
   const rows: LiveRow[] = CASES.map((c) => {
     const s = samples.get(c.name)!;
