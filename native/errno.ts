@@ -47,6 +47,9 @@ export function mapNativeError(e: unknown, context = '', facts: NativeCallFacts 
     }
     return new WasmxdpError('E_SOCKET', msg('attaching the XDP program failed'), { cause: e });
   }
+  if (op === 'reinject_filter' || op === 'reinject_socket') {
+    return new WasmxdpError('E_SOCKET', msg('PASS reinjection could not be set up: it needs an AF_PACKET socket and a BPF filter on the interface\'s tc egress hook (clsact; kernel options NET_SCH_INGRESS and NET_CLS_BPF)'), { cause: e });
+  }
   if (op === 'bpf_object_open' && errno === ENOENT) {
     return new WasmxdpError('E_NATIVE_UNAVAILABLE', msg('the XDP object is missing: run `node native/build.mjs`'), { cause: e });
   }

@@ -83,9 +83,9 @@ export interface PortCounters {
 
 /**
  * Counters of the interface's XDP program (summed over CPUs): what the steering
- * program returned per XDP action (aborted .. redirect), reinjected PASS frames
- * its loop guard let through (guardPass), frames reinjected by PASS verdicts
- * (reinjected), and frames passed because no socket sits on their queue
+ * program returned per XDP action (aborted .. redirect), frames PASS verdicts
+ * reinjected into the stack (reinjected, counted by the egress classifier),
+ * and frames passed because no socket sits on their queue
  * (noSocket). `drop` counts frames over their tenant's packet-rate quota.
  * abi/contract.json lists them.
  */

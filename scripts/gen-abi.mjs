@@ -188,7 +188,7 @@ function genC(c) {
   c.addon.copyModes.forEach((m, i) => out.push(def(`COPY_MODE_${m.toUpperCase()}`, i)));
   out.push(def('COPY_MODE_COUNT', c.addon.copyModes.length));
   out.push('', '/* The XDP program\'s config, one entry of wx_cfg, written by the addon. */');
-  out.push('#if defined(__bpf__)', '#include <linux/types.h>', 'typedef __u32 wx_u32;', '#else', '#include <stdint.h>', 'typedef uint32_t wx_u32;', '#endif');
+  out.push('#if defined(__bpf__)', '#include <linux/types.h>', 'typedef __u32 wx_u32;', 'typedef __u64 wx_u64;', '#else', '#include <stdint.h>', 'typedef uint32_t wx_u32;', 'typedef uint64_t wx_u64;', '#endif');
   out.push('struct wx_bpf_cfg {');
   for (const f of c.bpf.cfg) out.push(`\twx_${f.type} ${f.name};${f.doc ? ` /* ${f.doc} */` : ''}`);
   out.push('};', '', '#endif /* WASMXDP_ABI_H */', '');

@@ -128,10 +128,9 @@
 #define WX_BPF_STAT_PASS 2
 #define WX_BPF_STAT_TX 3
 #define WX_BPF_STAT_REDIRECT 4
-#define WX_BPF_STAT_GUARD_PASS 5 /* reinjected frame recognised by the loop guard and passed */
-#define WX_BPF_STAT_REINJECT 6 /* frames reinjected into the stack by PASS verdicts */
-#define WX_BPF_STAT_NO_SOCKET 7 /* passed because no socket sits on the queue */
-#define WX_BPF_STAT_COUNT 8
+#define WX_BPF_STAT_REINJECT 5 /* frames PASS verdicts reinjected into the stack (counted by the egress classifier) */
+#define WX_BPF_STAT_NO_SOCKET 6 /* passed because no socket sits on the queue */
+#define WX_BPF_STAT_COUNT 7
 
 /* Enumerated port options: the addon takes their index in these lists. */
 #define WX_XDP_MODE_SKB 0
@@ -146,13 +145,14 @@
 #if defined(__bpf__)
 #include <linux/types.h>
 typedef __u32 wx_u32;
+typedef __u64 wx_u64;
 #else
 #include <stdint.h>
 typedef uint32_t wx_u32;
+typedef uint64_t wx_u64;
 #endif
 struct wx_bpf_cfg {
-	wx_u32 guard; /* 1: the steering program runs in SKB mode, reinjection arms the loop guard */
-	wx_u32 pad;
+	wx_u64 reinject_cookie; /* socket cookie of the addon's AF_PACKET socket: the egress program turns its frames around into the interface's ingress */
 };
 
 #endif /* WASMXDP_ABI_H */

@@ -105,11 +105,10 @@ export const BPF_STAT_DROP = 1;
 export const BPF_STAT_PASS = 2;
 export const BPF_STAT_TX = 3;
 export const BPF_STAT_REDIRECT = 4;
-export const BPF_STAT_GUARD_PASS = 5;
-export const BPF_STAT_REINJECT = 6;
-export const BPF_STAT_NO_SOCKET = 7;
-export const BPF_STAT_COUNT = 8;
-export const BPF_STAT_KEYS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'guardPass', 'reinjected', 'noSocket'] as const;
+export const BPF_STAT_REINJECT = 5;
+export const BPF_STAT_NO_SOCKET = 6;
+export const BPF_STAT_COUNT = 7;
+export const BPF_STAT_KEYS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'reinjected', 'noSocket'] as const;
 
 // Enumerated port options; the addon takes their index in these lists.
 export const XDP_MODES = ['skb', 'drv'] as const;

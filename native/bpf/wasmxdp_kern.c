@@ -3,19 +3,11 @@
 //
 // wasmxdp_steer: attached to the interface; sends each frame to the AF_XDP
 //   socket bound to its rx queue, or up the stack when no socket is there.
-// wasmxdp_reinj: never attached; run with BPF_PROG_RUN + LIVE_FRAMES to hand a
-//   frame the pipeline answered with PASS to the kernel stack as if received on
-//   the interface.
-//
-// Loop guard: in SKB (generic) mode the kernel runs the attached program again
-// on the skb built from a reinjected frame. The reinjected frame reaches the
-// stack inside the same BPF_PROG_RUN syscall, on the same CPU, with bottom
-// halves disabled (xdp_test_run_batch), so a per-CPU "reinject in flight" count
-// bumped by wasmxdp_reinj and consumed by wasmxdp_steer identifies it exactly.
-// It is bumped only when the interface runs the steering program in SKB mode
-// (cfg.guard, set by user space), because in driver mode the attached program
-// never sees the skb and the count would go stale.
+// wasmxdp_reinj_tc: a classifier on the interface's tc egress hook; picks out
+//   the frames the pipeline answered with PASS so that the filter's mirred
+//   action hands them to the interface's ingress (see below).
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #ifndef WASMXDP_NO_TENANTS /* defined only by the benchmark's baseline build */
 #include "tenant_kern.h"
@@ -28,14 +20,6 @@
 _Static_assert(WX_ACTION_ABORTED == XDP_ABORTED && WX_ACTION_DROP == XDP_DROP && WX_ACTION_PASS == XDP_PASS &&
 	       WX_ACTION_TX == XDP_TX && WX_ACTION_REDIRECT == XDP_REDIRECT,
 	       "abi/contract.json: verdict.actions must be XDP's action numbers");
-
-/* Reinjected frames older than this are not trusted to be ours. */
-#define GUARD_WINDOW_NS 1000000ULL
-
-struct guard {
-	__u64 inflight;
-	__u64 stamp_ns;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -50,13 +34,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } wx_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct guard);
-} wx_guard SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -84,20 +61,6 @@ static __always_inline int verdict(int action)
 SEC("xdp")
 int wasmxdp_steer(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	struct guard *g = bpf_map_lookup_elem(&wx_guard, &zero);
-
-	if (g && g->inflight) {
-		__u64 now = bpf_ktime_get_ns();
-		g->inflight -= 1;
-		if (now - g->stamp_ns < GUARD_WINDOW_NS) {
-			count(WX_BPF_STAT_GUARD_PASS);
-			return verdict(XDP_PASS);
-		}
-		/* Stale: the skb died before reaching us. Forget it. */
-		g->inflight = 0;
-	}
-
 #ifdef WASMXDP_TEST_ACTION /* defined only by the test that checks each action's counter */
 	return verdict(WASMXDP_TEST_ACTION);
 #endif
@@ -131,23 +94,23 @@ int wasmxdp_steer(struct xdp_md *ctx)
 	return verdict(action);
 }
 
-SEC("xdp")
-int wasmxdp_reinj(struct xdp_md *ctx)
+/* PASS reinjection (native/src/stack_reinject.h): the addon's AF_PACKET socket
+ * sends the frames out of the interface, and on its tc egress hook this
+ * classifier matches exactly that socket's frames (by socket cookie, so no
+ * other sender's traffic); the filter's mirred action then turns each match
+ * into the interface's ingress, where the stack receives it as if from the
+ * wire. Unlike BPF_PROG_RUN's live frames it costs no page pool per call, and
+ * one sendmmsg carries a whole burst. Classifier mode: -1 is a match, 0 none. */
+SEC("tc")
+int wasmxdp_reinj_tc(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
 	struct wx_bpf_cfg *c = bpf_map_lookup_elem(&wx_cfg, &zero);
 
-#ifndef WASMXDP_NO_GUARD /* defined only by the test that shows the loop without the guard */
-	if (c && c->guard) {
-		struct guard *g = bpf_map_lookup_elem(&wx_guard, &zero);
-		if (g) {
-			g->inflight += 1;
-			g->stamp_ns = bpf_ktime_get_ns();
-		}
-	}
-#endif
+	if (!c || !c->reinject_cookie || bpf_get_socket_cookie(skb) != c->reinject_cookie)
+		return 0;
 	count(WX_BPF_STAT_REINJECT);
-	return XDP_PASS;
+	return -1;
 }
 
 char _license[] SEC("license") = "GPL";

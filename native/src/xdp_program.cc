@@ -52,7 +52,7 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     if (err) throw SysError("bpf_object_load", err, objPath);
     if (!quota_) quota_ = SharedQuotaMap::publish(obj_);
     steerFd_ = findFd(obj_, "wasmxdp_steer", true);
-    reinjFd_ = findFd(obj_, "wasmxdp_reinj", true);
+    reinjFd_ = findFd(obj_, "wasmxdp_reinj_tc", true);
     xsksFd_ = findFd(obj_, "xsks", false);
     statsFd_ = findFd(obj_, "wx_stats", false);
     cfgFd_ = findFd(obj_, "wx_cfg", false);
@@ -63,9 +63,9 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     if (ncpus_ < 1) ncpus_ = 1;
     percpu_.resize(ncpus_);
 
-    // In SKB mode the steering program sees reinjected frames again: arm the guard.
+    reinject_ = std::make_unique<StackReinject>(ifindex_, ifname_, reinjFd_);
     uint32_t zero = 0;
-    wx_bpf_cfg cfg{mode == XdpMode::Skb ? 1u : 0u, 0};
+    wx_bpf_cfg cfg{reinject_->cookie()};
     if (bpf_map_update_elem(cfgFd_, &zero, &cfg, BPF_ANY)) throw SysError("bpf_map_update", errno, "wx_cfg");
 
     evictExisting(force);
@@ -78,6 +78,7 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
       throw SysError("xdp_attach", e, ifname_ + (mode == XdpMode::Skb ? " skb" : " drv"));
     }
   } catch (...) {
+    reinject_.reset();
     bpf_object__close(obj_);
     obj_ = nullptr;
     throw;
@@ -119,6 +120,7 @@ void XdpProgram::detach() {
 
 XdpProgram::~XdpProgram() {
   detach();
+  reinject_.reset();
   if (obj_) bpf_object__close(obj_);
 }
 
@@ -128,25 +130,6 @@ void XdpProgram::setSocket(uint32_t queue, int xskFd) {
 }
 
 void XdpProgram::clearSocket(uint32_t queue) { bpf_map_delete_elem(xsksFd_, &queue); }
-
-int XdpProgram::reinject(const void* data, uint32_t len, uint32_t queue) {
-  xdp_md md;
-  std::memset(&md, 0, sizeof md);
-  md.data_end = len;
-  md.ingress_ifindex = ifindex_;
-  md.rx_queue_index = queue;
-  bpf_test_run_opts o;
-  std::memset(&o, 0, sizeof o);
-  o.sz = sizeof o;
-  o.data_in = data;
-  o.data_size_in = len;
-  o.ctx_in = &md;
-  o.ctx_size_in = sizeof md;
-  o.repeat = 1;
-  o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-  int r = bpf_prog_test_run_opts(reinjFd_, &o);
-  return r < 0 ? -errno : 0;
-}
 
 void XdpProgram::readStats(uint64_t out[WX_BPF_STAT_COUNT]) {
   for (uint32_t i = 0; i < WX_BPF_STAT_COUNT; i++) {

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "wasmxdp_abi.h"
+#include "stack_reinject.h"
 #include "tenant_maps.h"
+#include "wasmxdp_abi.h"
 
 struct bpf_object;
 
@@ -25,9 +26,8 @@ class XdpProgram {
 
   void setSocket(uint32_t queue, int xskFd);
   void clearSocket(uint32_t queue);
-  // Hands one frame to the kernel stack as if received on (ifindex, queue).
-  // Returns 0 or a negative errno.
-  int reinject(const void* data, uint32_t len, uint32_t queue);
+  // Hands frames to the kernel stack as if received on the interface.
+  StackReinject& reinjection() { return *reinject_; }
   // Sums of the per-CPU counters.
   void readStats(uint64_t out[WX_BPF_STAT_COUNT]);
 
@@ -54,4 +54,5 @@ class XdpProgram {
   std::vector<uint64_t> percpu_;
   std::shared_ptr<SharedQuotaMap> quota_;
   std::unique_ptr<TenantMaps> tenants_;
+  std::unique_ptr<StackReinject> reinject_;
 };

@@ -361,19 +361,48 @@ void XskSet::apply(uint32_t n) {
   }
   for (auto& p : ports_)
     if (p->txPending) kick(*p);
-  // live-frames copies the data, so the frame is free again right after.
-  for (uint32_t i : passIdx_) {
-    Port& p = *ports_[batch_.port[i]];
-    uint32_t out = batch_.outAddr[i] - cfg_.umemOffset;
-    int r = p.prog->reinject(umemArea_ + out, batch_.outLen[i], p.cfg.queue);
-    if (r == 0) {
-      p.ctr.pass++;
-    } else {
-      p.ctr.passErrors++;
-      p.ctr.passLastErrno = (uint64_t)-r;
+  reinjectPassed();
+}
+
+// One sendmmsg per run of PASS frames of the same interface; the kernel copies
+// each frame into an skb, so every frame is free again once the call returns.
+void XskSet::reinjectPassed() {
+  uint32_t n = (uint32_t)passIdx_.size();
+  if (passMsgs_.size() < n) {  // grows once, to the batch capacity
+    passMsgs_.resize(batch_.capacity);
+    passIov_.resize(batch_.capacity);
+  }
+  uint32_t start = 0;
+  while (start < n) {
+    Port& first = *ports_[batch_.port[passIdx_[start]]];
+    uint32_t end = start;
+    for (; end < n; end++) {
+      uint32_t i = passIdx_[end];
+      Port& p = *ports_[batch_.port[i]];
+      if (p.prog != first.prog) break;
+      passIov_[end] = {umemArea_ + (batch_.outAddr[i] - cfg_.umemOffset), batch_.outLen[i]};
+      mmsghdr& m = passMsgs_[end];
+      std::memset(&m, 0, sizeof m);
+      m.msg_hdr.msg_iov = &passIov_[end];
+      m.msg_hdr.msg_iovlen = 1;
     }
-    release((batch_.addr[i] - cfg_.umemOffset) >> frameShift_);
-    held_--;
+    for (uint32_t k = start; k < end;) {
+      int r = first.prog->reinjection().send(&passMsgs_[k], end - k);
+      uint32_t took = r > 0 ? (uint32_t)r : 0;
+      for (uint32_t j = k; j < k + took; j++) ports_[batch_.port[passIdx_[j]]]->ctr.pass++;
+      k += took;
+      if (r <= 0) {  // the frame at k was refused: count it and go on with the rest
+        PortCounters& c = ports_[batch_.port[passIdx_[k]]]->ctr;
+        c.passErrors++;
+        c.passLastErrno = (uint64_t)(r < 0 ? -r : EAGAIN);
+        k++;
+      }
+    }
+    for (uint32_t k = start; k < end; k++) {
+      release((batch_.addr[passIdx_[k]] - cfg_.umemOffset) >> frameShift_);
+      held_--;
+    }
+    start = end;
   }
 }
 

@@ -124,6 +124,7 @@ class XskSet {
   void release(uint32_t frameIdx);
   void clearTenantMeta(uint32_t frameIdx);
   void wakeIfNeeded(Port& p);
+  void reinjectPassed();
 
   UmemConfig cfg_;
   uint8_t* umemArea_;
@@ -136,6 +137,8 @@ class XskSet {
   std::vector<uint32_t> pool_;  // free frame indexes (stack)
   std::vector<uint8_t> state_;
   std::vector<uint32_t> passIdx_;
+  std::vector<mmsghdr> passMsgs_;
+  std::vector<iovec> passIov_;
   std::vector<pollfd> pollfds_;
   BatchView batch_;
   uint32_t held_ = 0, rrStart_ = 0, invalidAddrs_ = 0;

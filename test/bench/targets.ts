@@ -78,7 +78,7 @@ export function checkTargets(h: HandlerPart | null, live: LivePart | null, swap:
   out.push({
     target: 'PASS: throughput beside the kernel\'s own delivery to the same socket (report)',
     value: x(pass?.ratioToC), met: null,
-    note: pass && dgram ? `${(pass.pps.median / 1000).toFixed(0)} vs ${(dgram.pps.median / 1000).toFixed(0)} kpps delivered; ${cpu(pass)?.toFixed(2) ?? 'n/a'} us/frame of the worker thread (one BPF_PROG_RUN per frame)` : noLive,
+    note: pass && dgram ? `${(pass.pps.median / 1000).toFixed(0)} vs ${(dgram.pps.median / 1000).toFixed(0)} kpps delivered; ${cpu(pass)?.toFixed(2) ?? 'n/a'} us/frame of the worker thread (one sendmmsg per burst)` : noLive,
   });
   const mq = live?.multiQueue;
   out.push({

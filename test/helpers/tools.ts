@@ -19,6 +19,7 @@ export const TOOL_PACKAGES = {
   clang: 'clang',
   'wasm-ld': 'lld',
   etcd: 'etcd-server',
+  tc: 'iproute2',
 } as const;
 export type Tool = keyof typeof TOOL_PACKAGES;
 

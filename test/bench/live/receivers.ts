@@ -149,7 +149,7 @@ export const nodeDgram: Receiver = async (l, _mode, maxSeconds) => {
   };
 };
 
-/** wasmxdp with a PASS-only guest in front of a Node dgram socket: every frame reinjected into the stack (BPF_PROG_RUN, one per frame); received = what the socket got. */
+/** wasmxdp with a PASS-only guest in front of a Node dgram socket: every frame reinjected into the stack (AF_PACKET + tc mirred, one sendmmsg per burst); received = what the socket got. */
 export const wasmxdpPassToDgram: Receiver = async (l, mode, maxSeconds) => {
   const sock = await nodeDgram(l, mode, maxSeconds);
   const pass = await wasmxdp('test/bench/guests/pass.ts', false)(l, mode, maxSeconds);
