@@ -29,6 +29,11 @@ StackReinject::StackReinject(int ifindex, const std::string& ifname, int tcProgF
     sll.sll_ifindex = ifindex_;
     if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll))
       throw SysError("reinject_socket", errno, ifname_ + " bind");
+    // A burst's frames are held by the socket until the stack has taken them
+    // (in softirq, which may lag under load): room for several bursts.
+    int sndbuf = 4 << 20;
+    if (setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf))
+      setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     socklen_t len = sizeof cookie_;
     if (getsockopt(fd_, SOL_SOCKET, SO_COOKIE, &cookie_, &len) || cookie_ == 0)
       throw SysError("reinject_socket", errno ? errno : EINVAL, ifname_ + " SO_COOKIE");
