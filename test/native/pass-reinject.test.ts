@@ -12,7 +12,7 @@ import { memoryPages } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { XskPortSet } from '../../native/index.js';
 import { liveSuite } from '../helpers/live.js';
-import { NetLab } from '../helpers/netns.js';
+import { NetLab, type Veth } from '../helpers/netns.js';
 import { capture, pump, sendFrames } from '../helpers/traffic.js';
 import { eth, icmpEcho, ipv4, udp as udpSeg } from '../helpers/packets.js';
 import { needing } from '../helpers/tools.js';
@@ -28,153 +28,116 @@ function udpMib(): Record<string, number> {
   const [names, values] = lines.map((l) => l.split(/\s+/).slice(1));
   return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
 }
-/** tc on this process's namespace; only ever on interfaces the test's NetLab made. */
-const tc = (args: string[]) => execFileSync('tc', args, { encoding: 'utf8' });
+interface PassLab { lab: NetLab; peerNs: string; v: Veth; udp: dgram.Socket; set: XskPortSet; batch: Batch }
 
-for (const mode of ['skb', 'drv'] as const) {
-  test(`${mode}: ICMP echo is answered by the kernel and a UDP datagram arrives exactly once`, async () => {
-    const lab = new NetLab();
-    const udp = dgram.createSocket('udp4');
-    let set: XskPortSet | undefined;
-    try {
-      const peerNs = lab.addNetns();
-      const v = lab.addVeth({ peerNs, addr: `${LOCAL}/24`, peerAddr: `${PEER}/24` });
-      const datagrams: string[] = [];
-      udp.on('message', (m) => datagrams.push(String(m)));
-      await new Promise<void>((resolve) => udp.bind(PORT, LOCAL, resolve));
-
-      const pages = memoryPages(1);
-      set = XskPortSet.open({ memory: new WebAssembly.Memory({ initial: pages, maximum: pages }) });
-      set.addPort({ ifname: v.name, mode });
-      const batch = new Batch();
-      set.bindBatch(batch);
-      set.receive(0, 0);
-
-      const replies = capture(lab, peerNs, v.peer, 1, 6000, 0x0800);
-      await replies.ready;
-      const echo = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, icmpEcho({ id: 0x4242, seq: 7 }, 'wasmxdp pass')));
-      // Our kernel must resolve the peer before it answers: the ARP reply comes through PASS too.
-      const sentEcho = sendFrames(lab, peerNs, v.peer, [echo], 1);
-      // A raw frame with a complete checksum: datagrams from the veth peer's own stack carry
-      // a partial one (checksum offload), which the stack rejects once reinjected (see README).
-      const dgram1 = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, udpSeg({ sport: 40000, dport: PORT }, 'exactly once')));
-      const sentUdp = sendFrames(lab, peerNs, v.peer, [dgram1], 1);
-
-      let gotReply: Uint8Array[] | null = null;
-      replies.frames.then((f) => { gotReply = f; }, () => { gotReply = []; });
-      const pass = (b: Batch, i: number) => { b.action[i] = 2; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i]; };
-      const r1 = await pump(set, batch, { until: () => datagrams.length >= 1 && gotReply !== null, timeoutMs: 8000, verdict: pass });
-      // Keep going a while: a looping frame would show up again here.
-      const r2 = await pump(set, batch, { until: () => false, timeoutMs: 500, verdict: pass });
-      await sentEcho;
-      await sentUdp;
-
-      assert.equal(datagrams, ['exactly once']);
-      const reply = (gotReply ?? [])[0];
-      assert.ok(reply, 'echo reply captured on the peer');
-      assert.is(reply[23], 1, 'ICMP');
-      assert.is(reply[34], 0, 'echo reply');
-      assert.is((reply[38] << 8) | reply[39], 0x4242);
-
-      const received = r1.received + r2.received;
-      const c = set.counters(0), p = set.programStats(0);
-      assert.is(c.pass, received);
-      assert.is(c.passErrors, 0);
-      assert.is(p.reinjected, received);
-      // Every frame went into the socket once and only once.
-      assert.is(p.redirect, received);
-      const f = set.frames();
-      assert.is(f.free + f.fill + f.tx + f.held, f.total);
-      assert.is(f.held, 0);
-    } finally {
-      set?.close();
-      udp.close();
-      lab.destroy();
-    }
-  });
-}
-
-test('skb: real traffic right after a reinjection is still steered into the socket', async () => {
-  const lab = new NetLab();
-  let set: XskPortSet | undefined;
-  try {
-    const peerNs = lab.addNetns();
-    const v = lab.addVeth({ peerNs, addr: `${LOCAL}/24`, peerAddr: `${PEER}/24` });
-    const pages = memoryPages(1);
-    set = XskPortSet.open({ memory: new WebAssembly.Memory({ initial: pages, maximum: pages }) });
-    set.addPort({ ifname: v.name, mode: 'skb' });
-    const batch = new Batch();
-    set.bindBatch(batch);
-    set.receive(0, 0);
-    const frames = Array.from({ length: 50 }, (_, i) => eth({ src: v.peerMac, dst: v.mac, type: 0x88b5 }, new Uint8Array(60).fill(i)));
-    const sending = sendFrames(lab, peerNs, v.peer, frames, 200, { gapUs: 100 });
-    // Alternate PASS and DROP: every frame must still reach the socket exactly once.
-    let k = 0;
-    const r = await pump(set, batch, {
-      until: (n) => n >= 200, timeoutMs: 8000,
-      verdict: (b, i) => { b.action[i] = k++ % 2 ? 1 : 2; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i]; },
-    });
-    await sending;
-    assert.is(r.received, 200);
-    const p = set.programStats(0);
-    assert.is(p.redirect, 200);
-    assert.is(p.reinjected, 100);
-    assert.is(set.counters(0).pass, 100);
-  } finally {
-    set?.close();
-    lab.destroy();
-  }
-});
-
-for (const mode of ['skb', 'drv'] as const) {
-  test(`${mode}: under load every PASSed datagram reaches the socket and no reinjection fails`, async () => {
-    const lab = new NetLab();
-    const udp = dgram.createSocket('udp4');
-    let set: XskPortSet | undefined;
-    try {
-      const peerNs = lab.addNetns();
-      const v = lab.addVeth({ peerNs, addr: `${LOCAL}/24`, peerAddr: `${PEER}/24` });
-      await new Promise<void>((resolve) => udp.bind(PORT, LOCAL, resolve));
-      const before = udpMib();
-      const pages = memoryPages(1);
-      set = XskPortSet.open({ memory: new WebAssembly.Memory({ initial: pages, maximum: pages }) });
-      set.addPort({ ifname: v.name, mode });
-      const batch = new Batch();
-      set.bindBatch(batch);
-      set.receive(0, 0);
-      const frame = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, udpSeg({ sport: 40001, dport: PORT }, 'load')));
-      const sending = sendFrames(lab, peerNs, v.peer, [frame], LOAD_FRAMES);
-      const pass = (b: Batch, i: number) => { b.action[i] = 2; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i]; };
-      const r = await pump(set, batch, { until: (n) => n >= LOAD_FRAMES, timeoutMs: 30_000, verdict: pass });
-      await sending;
-      r.received += (await pump(set, batch, { until: () => false, timeoutMs: 300, verdict: pass })).received;
-      const after = udpMib();
-      const c = set.counters(0);
-      assert.is(c.passErrors, 0, `errno ${c.passLastErrno}`);
-      assert.is(c.pass, r.received);
-      // The ring may drop frames when the sender outruns us, and the socket those its buffer
-      // cannot hold; but UDP must have been handed each frame PASSed, once.
-      assert.ok(r.received >= 20_000, `received ${r.received}`);
-      assert.is(after.InDatagrams + after.RcvbufErrors - before.InDatagrams - before.RcvbufErrors, r.received);
-      assert.is(set.programStats(0).reinjected, r.received);
-    } finally {
-      set?.close();
-      udp.close();
-      lab.destroy();
-    }
-  });
-}
-
-withTc('only the reinjected frames are turned around: the host\'s own traffic still leaves the interface', async () => {
+/** A veth with addresses on both ends, a UDP socket bound to PORT on ours and one AF_XDP port on it; all torn down after fn. */
+async function withPassLab(mode: 'skb' | 'drv', fn: (l: PassLab) => Promise<void>): Promise<void> {
   const lab = new NetLab();
   const udp = dgram.createSocket('udp4');
   let set: XskPortSet | undefined;
   try {
     const peerNs = lab.addNetns();
     const v = lab.addVeth({ peerNs, addr: `${LOCAL}/24`, peerAddr: `${PEER}/24` });
+    await new Promise<void>((resolve) => udp.bind(PORT, LOCAL, resolve));
     const pages = memoryPages(1);
     set = XskPortSet.open({ memory: new WebAssembly.Memory({ initial: pages, maximum: pages }) });
-    set.addPort({ ifname: v.name, mode: 'drv' });
+    set.addPort({ ifname: v.name, mode });
+    const batch = new Batch();
+    set.bindBatch(batch);
+    set.receive(0, 0);
+    await fn({ lab, peerNs, v, udp, set, batch });
+  } finally {
+    set?.close();
+    udp.close();
+    lab.destroy();
+  }
+}
+
+const pass = (b: Batch, i: number) => { b.action[i] = 2; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i]; };
+
+/** tc on this process's namespace; only ever on interfaces the test's NetLab made. */
+const tc = (args: string[]) => execFileSync('tc', args, { encoding: 'utf8' });
+
+for (const mode of ['skb', 'drv'] as const) {
+  test(`${mode}: ICMP echo is answered by the kernel and a UDP datagram arrives exactly once`, () => withPassLab(mode, async ({ lab, peerNs, v, udp, set, batch }) => {
+    const datagrams: string[] = [];
+    udp.on('message', (m) => datagrams.push(String(m)));
+    const replies = capture(lab, peerNs, v.peer, 1, 6000, 0x0800);
+    await replies.ready;
+    const echo = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, icmpEcho({ id: 0x4242, seq: 7 }, 'wasmxdp pass')));
+    // Our kernel must resolve the peer before it answers: the ARP reply comes through PASS too.
+    const sentEcho = sendFrames(lab, peerNs, v.peer, [echo], 1);
+    // A raw frame with a complete checksum: datagrams from the veth peer's own stack carry
+    // a partial one (checksum offload), which the stack rejects once reinjected (see README).
+    const dgram1 = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, udpSeg({ sport: 40000, dport: PORT }, 'exactly once')));
+    const sentUdp = sendFrames(lab, peerNs, v.peer, [dgram1], 1);
+
+    let gotReply: Uint8Array[] | null = null;
+    replies.frames.then((f) => { gotReply = f; }, () => { gotReply = []; });
+    const r1 = await pump(set, batch, { until: () => datagrams.length >= 1 && gotReply !== null, timeoutMs: 8000, verdict: pass });
+    // Keep going a while: a looping frame would show up again here.
+    const r2 = await pump(set, batch, { until: () => false, timeoutMs: 500, verdict: pass });
+    await sentEcho;
+    await sentUdp;
+
+    assert.equal(datagrams, ['exactly once']);
+    const reply = (gotReply ?? [])[0];
+    assert.ok(reply, 'echo reply captured on the peer');
+    assert.is(reply[23], 1, 'ICMP');
+    assert.is(reply[34], 0, 'echo reply');
+    assert.is((reply[38] << 8) | reply[39], 0x4242);
+
+    const received = r1.received + r2.received;
+    const c = set.counters(0), p = set.programStats(0);
+    assert.is(c.pass, received);
+    assert.is(c.passErrors, 0);
+    assert.is(p.reinjected, received);
+    // Every frame went into the socket once and only once.
+    assert.is(p.redirect, received);
+    const f = set.frames();
+    assert.is(f.free + f.fill + f.tx + f.held, f.total);
+    assert.is(f.held, 0);
+  }));
+}
+
+test('skb: real traffic right after a reinjection is still steered into the socket', () => withPassLab('skb', async ({ lab, peerNs, v, set, batch }) => {
+  const frames = Array.from({ length: 50 }, (_, i) => eth({ src: v.peerMac, dst: v.mac, type: 0x88b5 }, new Uint8Array(60).fill(i)));
+  const sending = sendFrames(lab, peerNs, v.peer, frames, 200, { gapUs: 100 });
+  // Alternate PASS and DROP: every frame must still reach the socket exactly once.
+  let k = 0;
+  const r = await pump(set, batch, {
+    until: (n) => n >= 200, timeoutMs: 8000,
+    verdict: (b, i) => { b.action[i] = k++ % 2 ? 1 : 2; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i]; },
+  });
+  await sending;
+  assert.is(r.received, 200);
+  const p = set.programStats(0);
+  assert.is(p.redirect, 200);
+  assert.is(p.reinjected, 100);
+  assert.is(set.counters(0).pass, 100);
+}));
+
+for (const mode of ['skb', 'drv'] as const) {
+  test(`${mode}: under load every PASSed datagram reaches the socket and no reinjection fails`, () => withPassLab(mode, async ({ lab, peerNs, v, set, batch }) => {
+    const before = udpMib();
+    const frame = eth({ src: v.peerMac, dst: v.mac }, ipv4({ src: PEER, dst: LOCAL }, udpSeg({ sport: 40001, dport: PORT }, 'load')));
+    const sending = sendFrames(lab, peerNs, v.peer, [frame], LOAD_FRAMES);
+    const r = await pump(set, batch, { until: (n) => n >= LOAD_FRAMES, timeoutMs: 30_000, verdict: pass });
+    await sending;
+    r.received += (await pump(set, batch, { until: () => false, timeoutMs: 300, verdict: pass })).received;
+    const after = udpMib();
+    const c = set.counters(0);
+    assert.is(c.passErrors, 0, `errno ${c.passLastErrno}`);
+    assert.is(c.pass, r.received);
+    // The ring may drop frames when the sender outruns us, and the socket those its buffer
+    // cannot hold; but UDP must have been handed each frame PASSed, once.
+    assert.ok(r.received >= 20_000, `received ${r.received}`);
+    assert.is(after.InDatagrams + after.RcvbufErrors - before.InDatagrams - before.RcvbufErrors, r.received);
+    assert.is(set.programStats(0).reinjected, r.received);
+  }));
+}
+
+withTc('only the reinjected frames are turned around: the host\'s own traffic still leaves the interface', () => withPassLab('drv', async ({ lab, peerNs, v, udp, set }) => {
     const filters = tc(['filter', 'show', 'dev', v.name, 'egress']);
     assert.match(filters, /wasmxdp_reinj_tc/);
     assert.match(filters, /mirred \(Ingress Redirect to device/);
@@ -186,12 +149,7 @@ withTc('only the reinjected frames are turned around: the host\'s own traffic st
     const got = await out.frames;
     assert.is(got.length, 3, 'the peer received the host\'s datagrams');
     assert.is(set.programStats(0).reinjected, 0);
-  } finally {
-    set?.close();
-    udp.close();
-    lab.destroy();
-  }
-});
+}));
 
 withTc('close removes the filter, and the clsact qdisc only if it made it', async () => {
   const lab = new NetLab();
