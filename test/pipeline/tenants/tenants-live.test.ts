@@ -161,8 +161,11 @@ for (const [who, ip] of [['spinner', SPINNER_IP], ['trapper', TRAPPER_IP]] as co
     await flooding;
     process.stdout.write(`# ${who} flooded: acme matched ${a.matched}/${a.sent}\n`);
     assert.ok(a.matched >= 0.95 * ECHOES, `acme matched ${a.matched} of ${ECHOES}`);
-    const s = await daemon!.client.request('status') as { ports: { stages: { stage: string; quarantined: boolean }[] }[] };
-    assert.ok(s.ports[0].stages.find((x) => x.stage === `${who}/bad`)!.quarantined, `${who}'s stage is quarantined`);
+    // Status learns of a quarantine from the worker's once-a-second report: wait for it, not a fixed moment.
+    await waitFor(`${who}'s stage quarantined in status`, async () => {
+      const s = await daemon!.client.request('status') as { ports: { stages: { stage: string; quarantined: boolean }[] }[] };
+      return s.ports[0].stages.find((x) => x.stage === `${who}/bad`)!.quarantined || undefined;
+    }, 5000);
   });
 }
 
