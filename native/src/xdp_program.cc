@@ -63,11 +63,6 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
     if (ncpus_ < 1) ncpus_ = 1;
     percpu_.resize(ncpus_);
 
-    reinject_ = std::make_unique<StackReinject>(ifindex_, ifname_, reinjFd_);
-    uint32_t zero = 0;
-    wx_bpf_cfg cfg{reinject_->cookie()};
-    if (bpf_map_update_elem(cfgFd_, &zero, &cfg, BPF_ANY)) throw SysError("bpf_map_update", errno, "wx_cfg");
-
     evictExisting(force);
 
     LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = modeFlag(mode));
@@ -77,8 +72,15 @@ XdpProgram::XdpProgram(const std::string& objPath, const std::string& ifname, in
       linkFd_ = -1;
       throw SysError("xdp_attach", e, ifname_ + (mode == XdpMode::Skb ? " skb" : " drv"));
     }
+    // Only once the interface is ours: a refused second wasmxdp must not touch
+    // the running one's egress filter (they share its handle).
+    reinject_ = std::make_unique<StackReinject>(ifindex_, ifname_, reinjFd_);
+    uint32_t zero = 0;
+    wx_bpf_cfg cfg{reinject_->cookie()};
+    if (bpf_map_update_elem(cfgFd_, &zero, &cfg, BPF_ANY)) throw SysError("bpf_map_update", errno, "wx_cfg");
   } catch (...) {
     reinject_.reset();
+    detach();
     bpf_object__close(obj_);
     obj_ = nullptr;
     throw;

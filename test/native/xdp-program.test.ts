@@ -114,6 +114,8 @@ test('a port set in another process gets E_XDP_BUSY while ours holds the device'
     assert.is(r.status, 1);
     assert.match(r.stderr, /another XDP program|wasmxdp_steer/);
     assert.is(xdpOf(v.name)?.prog?.name, 'wasmxdp_steer', 'ours is untouched');
+    // So is our PASS reinjection filter, which the refused one would have shared a handle with.
+    assert.match(spawnSync('tc', ['filter', 'show', 'dev', v.name, 'egress'], { encoding: 'utf8' }).stdout, /wasmxdp_reinj_tc/);
   } finally {
     a.close();
   }
