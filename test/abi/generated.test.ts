@@ -42,7 +42,7 @@ test('the generator refuses contradictions: stat order, overlapping fields, regi
 test('the same numbers reach TypeScript, AssemblyScript and C', () => {
   const files = gen.generate();
   const c = contract();
-  for (const [name, v] of [['BATCH_CAPACITY', c.limits.BATCH_CAPACITY], ['MAX_QUEUE', c.limits.MAX_QUEUE], ['DESC_TAILROOM', 14], ['BPF_STAT_NO_SOCKET', c.bpf.stats.findIndex((s) => s.name === 'NO_SOCKET')]] as const) {
+  for (const [name, v] of [['BATCH_CAPACITY', c.limits.BATCH_CAPACITY], ['MAX_QUEUE', c.limits.MAX_QUEUE], ['DESC_TAILROOM', 14], ['BPF_STAT_NO_SOCKET', c.bpf.stats.findIndex((s: { name: string }) => s.name === 'NO_SOCKET')]] as const) {
     assert.match(files['host/generated/abi.ts'], new RegExp(`export const ${name} = ${v};`));
     assert.match(files['abi/include/wasmxdp_abi.h'], new RegExp(`#define WX_${name} ${v}\\b`));
     if (!name.startsWith('BPF_')) assert.match(files['guest-sdk/generated/abi.ts'], new RegExp(`export const ${name}: \\w+ = ${v};`));
