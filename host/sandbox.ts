@@ -99,6 +99,8 @@ export interface PreparedProgram {
   readonly version: number | null;
   /** The guest log's prefix for it, made before the switch (escaping the name is cold code). */
   readonly logPrefix: string;
+  /** Its instance on the sandbox's scratch memory, until rehearse() has run a batch on it. */
+  scratchExports: Record<string, unknown> | null;
 }
 
 /** What wx.map_declare returns once the module has started: -EPERM. */
@@ -217,21 +219,36 @@ export class Sandbox {
    * quarantine is lifted. On failure the old instance keeps running.
    */
   redeploy(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity = {}): void {
-    this.commit(this.prepare(module, as));
+    this.commit(this.identify(module, as));
   }
 
   /**
    * The part of a redeploy that can run before the switch: checks, the new
-   * name's log prefix, and warm(). Touches nothing of the running program.
+   * name's log prefix, and the first half of warm() (rehearse() is the
+   * second). Touches nothing of the running program.
    */
   prepare(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity = {}): PreparedProgram {
+    const p = this.identify(module, as);
+    p.scratchExports = this.instantiateScratch(p.mod);
+    return p;
+  }
+
+  private identify(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity): PreparedProgram {
     if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
     const mod = module instanceof WebAssembly.Module ? module : module.module;
     const name = as.name ?? this.programName;
     const version = as.version ?? (as.name !== undefined ? null : this.programVersion);
     const label = version === null ? name : `${name} v${version}`;
-    this.warm(mod);
-    return { mod, name, version, logPrefix: GuestLog.prefixFor(label) };
+    return { mod, name, version, logPrefix: GuestLog.prefixFor(label), scratchExports: null };
+  }
+
+  /**
+   * The rest of warm() for a prepared program: its first batch, on the
+   * scratch memory (a hot swap gives it a gap of its own).
+   */
+  rehearse(p: PreparedProgram): void {
+    this.rehearse1(p.scratchExports);
+    p.scratchExports = null;
   }
 
   /** The switch: instantiates a prepared program on the memory (see redeploy()). */
@@ -281,17 +298,33 @@ export class Sandbox {
    */
   warm(module: WebAssembly.Module | LoadedModule): void {
     const mod = module instanceof WebAssembly.Module ? module : module.module;
-    const scratch = this.scratchSpace();
-    let ex: Record<string, unknown>;
+    this.rehearse1(this.instantiateScratch(mod));
+  }
+
+  /**
+   * warm()'s first half: the instance on the scratch memory, its exports read
+   * as instantiate() reads them. Null when it does not start (redeploy() says why).
+   */
+  private instantiateScratch(mod: WebAssembly.Module): Record<string, unknown> | null {
     try {
-      ex = new WebAssembly.Instance(mod, scratch.imports).exports as Record<string, unknown>;
+      const ex = new WebAssembly.Instance(mod, this.scratchSpace().imports).exports as Record<string, unknown>;
+      // The exports instantiate() reads: their first reads make V8's wrappers.
+      const ver = ex.wx_abi_version;
+      if (typeof ex.wx_batch !== 'function' || !(ver instanceof WebAssembly.Global) || ver.value !== ABI_VERSION) return null;
+      void ex[FUEL_GLOBAL_EXPORT];
+      void ex[METERED_BATCH_EXPORT];
+      return ex;
     } catch {
-      return; // redeploy() reports it.
+      return null;
     }
-    // The exports instantiate() reads, in its order.
-    const batchFn = ex.wx_batch, ver = ex.wx_abi_version, fuel = ex[FUEL_GLOBAL_EXPORT], metered = ex[METERED_BATCH_EXPORT];
-    if (typeof batchFn !== 'function' || !(ver instanceof WebAssembly.Global) || ver.value !== ABI_VERSION) return;
-    if (!(fuel instanceof WebAssembly.Global)) return;
+  }
+
+  /** warm()'s second half: one frame judged on the scratch memory (a metered module only). */
+  private rehearse1(ex: Record<string, unknown> | null): void {
+    if (ex === null) return;
+    const batchFn = ex.wx_batch, fuel = ex[FUEL_GLOBAL_EXPORT], metered = ex[METERED_BATCH_EXPORT];
+    if (typeof batchFn !== 'function' || !(fuel instanceof WebAssembly.Global)) return;
+    const scratch = this.scratchSpace();
     const w = scratch.u32;
     if (this.u32.length === 0) this.refreshViews();
     w.set(this.header);

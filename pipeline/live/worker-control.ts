@@ -34,6 +34,8 @@ import type {
 } from './control-messages.js';
 
 const KEPT_SWAPS = 64;
+/** Dry runs of the maps plan at start (a few ms, before traffic). */
+const PLAN_REHEARSALS = 300;
 /** A gap longer than this before or after a swap means the port was idle: no pause is measured. */
 const IDLE_MS = 20;
 
@@ -44,7 +46,7 @@ interface MapsPlan { conflicts: MapShapeSpec[]; release: { desc: number; name: s
 
 /** A swap under way: the step the next poll() does, and what the steps before it made. */
 /** A swap's steps, one per gap between bursts, in order. */
-const STEPS = ['receive', 'plan', 'prepare', 'switch', 'finish', 'reply'] as const;
+const STEPS = ['receive', 'plan', 'prepare', 'rehearse', 'switch', 'finish', 'reply'] as const;
 const SWITCH = STEPS.indexOf('switch');
 
 interface SwapInProgress {
@@ -106,6 +108,11 @@ export class WorkerControl {
     // warm()'s scratch memory is made now, before traffic: made in a swap's
     // receiving gap it held the burst loop for milliseconds.
     sandbox.warm(sandbox.module);
+    // The maps plan is JS that runs once a deploy, interpreted (tens of us
+    // in its gap): run it now, before traffic, until V8 has compiled it. It
+    // only reads the region.
+    const rehearsal = { type: 'swap', id: 0, version, name: sandbox.name, module: sandbox.module, maps, resetMaps: false, keepMaps: [], reason: 'deploy', health: null } as SwapRequest;
+    for (let i = 0; i < PLAN_REHEARSALS; i++) this.planMaps(rehearsal);
   }
 
   /**
@@ -127,7 +134,7 @@ export class WorkerControl {
         const req = m.message as ControlRequest;
         if (req.type === 'swap') {
           // Receiving it (the module's structured clone) is this gap's step.
-          this.swapping = { req, step: 'plan', done: 0, plan: null, prepared: null, previous: this.current, rec: null, reply: null, gapsUs: [null, null, null, null, null, null] };
+          this.swapping = { req, step: 'plan', done: 0, plan: null, prepared: null, previous: this.current, rec: null, reply: null, gapsUs: STEPS.map(() => null) };
           this.stepped = this.swapping;
           this.stepAt = performance.now();
           return true;
@@ -160,6 +167,10 @@ export class WorkerControl {
           this.send(this.answer(w.req.id, () => { throw e; }));
           return;
         }
+        w.step = 'rehearse';
+        return;
+      case 'rehearse':
+        this.sandbox.rehearse(w.prepared!);
         w.step = 'switch';
         return;
       case 'switch':
