@@ -112,7 +112,11 @@ export class WorkerControl {
     // in its gap): run it now, before traffic, until V8 has compiled it. It
     // only reads the region.
     const rehearsal = { type: 'swap', id: 0, version, name: sandbox.name, module: sandbox.module, maps, resetMaps: false, keepMaps: [], reason: 'deploy', health: null } as SwapRequest;
-    for (let i = 0; i < PLAN_REHEARSALS; i++) this.planMaps(rehearsal);
+    try {
+      for (let i = 0; i < PLAN_REHEARSALS; i++) this.planMaps(rehearsal);
+    } catch {
+      // A region the plan refuses (a restored worker's) is the real swap's to report.
+    }
   }
 
   /**
