@@ -38,6 +38,8 @@ const KEPT_SWAPS = 64;
 const PLAN_REHEARSALS = 300;
 /** A gap longer than this before or after a swap means the port was idle: no pause is measured. */
 const IDLE_MS = 20;
+/** With no batch since a swap's last step, the next one waits this long (ms). */
+const IDLE_STEP_MS = 5;
 
 interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
 
@@ -125,9 +127,11 @@ export class WorkerControl {
    */
   poll(): boolean {
     if (this.swapping !== null) {
-      // One step per gap: the next waits for a batch (or, on an idle port, IDLE_MS).
+      // One step per gap: the next waits for a batch, or on an idle port for
+      // IDLE_STEP_MS (the loop polls again right after a step, with no
+      // receive in between; an idle loop waits in receive() for POLL_MS).
       const now = performance.now();
-      if (this.stepped !== null && now - this.stepAt < IDLE_MS) return true;
+      if (this.stepped !== null && now - this.stepAt < IDLE_STEP_MS) return true;
       this.stepAt = now;
       this.stepped = this.swapping;
       this.step(this.swapping);
