@@ -19,7 +19,8 @@ export class GuestLog {
     this.prefix = GuestLog.prefixFor(program);
   }
 
-  private static prefixFor(program: string): string {
+  /** The prefix of the lines of `program` (renameTo() takes it). */
+  static prefixFor(program: string): string {
     return `[${escapeLogText(program)}]`;
   }
 
@@ -30,8 +31,13 @@ export class GuestLog {
    * old one's budget.
    */
   rename(program: string): void {
+    this.renameTo(GuestLog.prefixFor(program));
+  }
+
+  /** rename() with the prefix made beforehand (a swap makes it before its switch: escaping is cold code). */
+  renameTo(prefix: string): void {
     if (this.suppressed > 0) this.sink(`${this.prefix} ${this.suppressed} log line(s) suppressed (rate limit ${this.perSecond}/s)`);
-    this.prefix = GuestLog.prefixFor(program);
+    this.prefix = prefix;
     this.windowStart = 0;
     this.inWindow = 0;
     this.suppressed = 0;

@@ -92,6 +92,17 @@ export interface SandboxOptions {
 /** Who runs after a redeploy: log lines and errors name it from then on. */
 export interface ProgramIdentity { name?: string; version?: number }
 
+/** A program ready to be switched to (Sandbox.prepare, then commit). */
+export interface PreparedProgram {
+  readonly mod: WebAssembly.Module;
+  readonly name: string;
+  readonly version: number | null;
+  /** The guest log's prefix for it, made before the switch (escaping the name is cold code). */
+  readonly logPrefix: string;
+  /** Its instance on the sandbox's scratch memory, until rehearse() has run a batch on it. */
+  scratchExports: Record<string, unknown> | null;
+}
+
 /** What wx.map_declare returns once the module has started: -EPERM. */
 export const MAP_DECLARE_AFTER_START = -1;
 
@@ -127,7 +138,7 @@ export class Sandbox {
   /** Set when the module cannot be re-instantiated: quarantined regardless of policy. */
   private broken: string | null = null;
   /** warm()'s memory, made on first use. */
-  private scratch: { memory: WebAssembly.Memory; imports: WebAssembly.Imports } | null = null;
+  private scratch: { memory: WebAssembly.Memory; imports: WebAssembly.Imports; u8: Uint8Array; u32: Uint32Array } | null = null;
 
   constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
     this.programName = opts.name ?? 'program';
@@ -208,13 +219,46 @@ export class Sandbox {
    * quarantine is lifted. On failure the old instance keeps running.
    */
   redeploy(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity = {}): void {
+    this.commit(this.identify(module, as));
+  }
+
+  /**
+   * The part of a redeploy that can run before the switch: checks, the new
+   * name's log prefix, and the first half of warm() (rehearse() is the
+   * second). Touches nothing of the running program.
+   */
+  prepare(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity = {}): PreparedProgram {
+    const p = this.identify(module, as);
+    p.scratchExports = this.instantiateScratch(p.mod);
+    return p;
+  }
+
+  private identify(module: WebAssembly.Module | LoadedModule, as: ProgramIdentity): PreparedProgram {
+    if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
+    const mod = module instanceof WebAssembly.Module ? module : module.module;
+    const name = as.name ?? this.programName;
+    const version = as.version ?? (as.name !== undefined ? null : this.programVersion);
+    const label = version === null ? name : `${name} v${version}`;
+    return { mod, name, version, logPrefix: GuestLog.prefixFor(label), scratchExports: null };
+  }
+
+  /**
+   * The rest of warm() for a prepared program: its first batch, on the
+   * scratch memory (a hot swap gives it a gap of its own).
+   */
+  rehearse(p: PreparedProgram): void {
+    this.rehearse1(p.scratchExports);
+    p.scratchExports = null;
+  }
+
+  /** The switch: instantiates a prepared program on the memory (see redeploy()). */
+  commit(p: PreparedProgram): void {
     const was = { mod: this.mod, name: this.programName, version: this.programVersion };
     // Errors of the attempt name the version being deployed, not the running one.
-    this.programName = as.name ?? this.programName;
-    this.programVersion = as.version ?? (as.name !== undefined ? null : this.programVersion);
+    this.programName = p.name;
+    this.programVersion = p.version;
+    this.mod = p.mod;
     try {
-      if (!(module instanceof WebAssembly.Module)) this.checkLoadedFor(module);
-      this.mod = module instanceof WebAssembly.Module ? module : module.module;
       this.instantiate();
     } catch (e) {
       this.mod = was.mod;
@@ -222,7 +266,7 @@ export class Sandbox {
       this.programVersion = was.version;
       throw e;
     }
-    this.guestLog.rename(this.label);
+    this.guestLog.renameTo(p.logPrefix);
     this.quarantine?.clear();
     this.broken = null;
     this.stats.quarantined = false;
@@ -230,30 +274,104 @@ export class Sandbox {
   }
 
   /**
-   * Instantiates `module` once on a scratch memory of the same shape and drops
-   * the instance, so that a redeploy() of it soon after is quick: a module's
-   * first instance in a thread pays V8's per-thread setup (on these machines
-   * a redeploy of a module new to the thread took 22 us for drop-all and 72 us
-   * for the firewall, 8 and 21 us after warm()). Touches nothing of
-   * the running program; the scratch memory is made once and reused (a
-   * second memory of the sandbox's size per thread that ever swaps). Best effort: a module that fails here fails again, with its
-   * error, in redeploy().
+   * Instantiates `module` once on a scratch memory of the same shape and runs
+   * the path a burst takes through it, then drops the instance, so that the
+   * redeploy() and the first batch that follow are quick. A module's first
+   * instance in a thread pays V8's per-thread setup (on these machines a
+   * redeploy of a module new to the thread took 22 us for drop-all and 72 us
+   * for the firewall, 8 and 21 us after warm()), its exports object builds
+   * the JS-to-wasm wrappers on first access, and its functions are compiled
+   * lazily on their first call (the first batch of a new instance took 20 us
+   * where the next took 4): all of that is paid here, off the switch.
+   *
+   * Touches nothing of the running program: the scratch memory is its own
+   * (made once and reused: a second memory of the sandbox's size per thread
+   * that ever swaps), and so are the scratch imports (a log that writes
+   * nothing, maps declared in the scratch memory). A metered module also
+   * judges one frame there: a copy of the frame the running program's last
+   * batch started with (the kernel may be refilling it: a torn copy is only
+   * a different frame), under one packet's fuel, so that the functions a
+   * real frame reaches are compiled. An unmetered module is not called: it
+   * has no CPU bound, and a warm-up must not be able to hold the data path
+   * longer than its own batch would. Best effort: a module that fails here
+   * fails again, with its error, in redeploy().
    */
   warm(module: WebAssembly.Module | LoadedModule): void {
     const mod = module instanceof WebAssembly.Module ? module : module.module;
+    this.rehearse1(this.instantiateScratch(mod));
+  }
+
+  /**
+   * warm()'s first half: the instance on the scratch memory, its exports read
+   * as instantiate() reads them. Null when it does not start (redeploy() says why).
+   */
+  private instantiateScratch(mod: WebAssembly.Module): Record<string, unknown> | null {
+    try {
+      const ex = new WebAssembly.Instance(mod, this.scratchSpace().imports).exports as Record<string, unknown>;
+      // The exports instantiate() reads: their first reads make V8's wrappers.
+      const ver = ex.wx_abi_version;
+      if (typeof ex.wx_batch !== 'function' || !(ver instanceof WebAssembly.Global) || ver.value !== ABI_VERSION) return null;
+      void ex[FUEL_GLOBAL_EXPORT];
+      void ex[METERED_BATCH_EXPORT];
+      return ex;
+    } catch {
+      return null;
+    }
+  }
+
+  /** warm()'s second half: one frame judged on the scratch memory (a metered module only). */
+  private rehearse1(ex: Record<string, unknown> | null): void {
+    if (ex === null) return;
+    const batchFn = ex.wx_batch, fuel = ex[FUEL_GLOBAL_EXPORT], metered = ex[METERED_BATCH_EXPORT];
+    if (typeof batchFn !== 'function' || !(fuel instanceof WebAssembly.Global)) return;
+    const scratch = this.scratchSpace();
+    const w = scratch.u32;
+    if (this.u32.length === 0) this.refreshViews();
+    w.set(this.header);
+    // The running program's first descriptor, checked: the guest may have written anything there.
+    const real = this.u32;
+    let addr = real[DESC0] >>> 0, len = real[DESC0 + 1] >>> 0;
+    if (addr < FRAME_AREA_OFFSET || addr >= FRAME_AREA_OFFSET + FRAME_AREA_SIZE || len === 0 || (addr - FRAME_AREA_OFFSET) % this.frameSize + len > this.frameSize) {
+      addr = FRAME_AREA_OFFSET;
+      len = 60;
+    }
+    scratch.u8.set(this.u8.subarray(addr, addr + len), addr);
+    // Port 0, queue 0, no headroom, the rest of the frame as tailroom.
+    w[DESC0] = addr;
+    w[DESC0 + 1] = len;
+    w[DESC0 + 2] = 0;
+    w[DESC0 + 3] = (this.frameSize - (addr - FRAME_AREA_OFFSET) % this.frameSize - len) << 16;
+    w[REC_WORD0] = VERDICT_SENTINEL;
+    w[W_SEED] = this.seed;
+    w[W_BATCH_N] = 1;
+    const f = Math.min(this.fuelPerPacket, this.maxFuelPerBatch);
+    try {
+      if (typeof metered === 'function') (metered as (n: number, fuel: number) => number)(1, f);
+      else { fuel.value = f; (batchFn as (n: number) => number)(1); }
+    } catch {
+      // A trap on a frame of the scratch memory: the real run handles its own.
+    }
+  }
+
+  private scratchSpace(): { memory: WebAssembly.Memory; imports: WebAssembly.Imports; u8: Uint8Array; u32: Uint32Array } {
     if (this.scratch === null) {
       const pages = this.memory.buffer.byteLength / PAGE_SIZE;
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-      const fail = () => { throw new Error('abort'); };
-      this.scratch = { memory, imports: { env: { memory, abort: fail }, wx: { log: () => {}, map_declare: mapDeclareImport(memory) } } };
+      // The same arities as imports(): V8 makes a wasm-to-JS wrapper per
+      // import kind, and a function whose parameter count differs from the
+      // signature is another kind, so a warm-up with () => {} left the real
+      // instance to make its own inside the switch.
+      const fail = (_msg: number, _file: number, _line: number, _col: number) => { throw new Error('abort'); };
+      const declare = mapDeclareImport(memory);
+      const mapDeclare: MapDeclareImport = (namePtr, nameLen, kind, keySize, valueSize, maxEntries) => declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries);
+      this.scratch = {
+        memory, u8: new Uint8Array(memory.buffer), u32: new Uint32Array(memory.buffer),
+        // The scratch maps are kept from one warm-up to the next: declaring the
+        // same maps again finds them (re-creating one zeroes its body).
+        imports: { env: { memory, abort: fail }, wx: { log: (_level: number, _ptr: number, _len: number) => {}, map_declare: mapDeclare } },
+      };
     }
-    // The scratch maps are kept from one warm-up to the next: declaring the
-    // same maps again finds them (re-creating one zeroes its body).
-    try {
-      new WebAssembly.Instance(mod, this.scratch.imports);
-    } catch {
-      // redeploy() reports it.
-    }
+    return this.scratch;
   }
 
   // Validation checked the module's memory limits against the heap it was

@@ -25,8 +25,8 @@ export interface BurstLoop {
   statsIntervalMs: number;
   post: (m: WorkerMessage) => void;
   stats: (final: boolean) => WorkerStats;
-  /** Between bursts: swaps, map operations. */
-  poll: () => void;
+  /** Between bursts: swaps, map operations. True: call it again at the next gap (a swap is under way, a step per gap). */
+  poll: () => boolean;
   /** n frames are in the bound batch: judge them and apply the verdicts. */
   burst: (n: number) => void;
 }
@@ -40,17 +40,17 @@ export function runBurstLoop(l: BurstLoop): void {
   let nextStats = Date.now() + l.statsIntervalMs;
   let nextLinkCheck = Date.now() + LINK_CHECK_MS;
   let bursts = 0, rung = Atomics.load(l.flags, CTRL_REQUESTS);
-  l.poll();
+  let again = l.poll();
   while (Atomics.load(l.flags, CTRL_STOP) === 0) {
     const bell = Atomics.load(l.flags, CTRL_REQUESTS);
-    if (bell !== rung) { rung = bell; l.poll(); }
+    if (bell !== rung || again) { rung = bell; again = l.poll(); }
     const n = l.set.receive(BATCH_CAPACITY, POLL_MS);
     if (n > 0) {
       l.burst(n);
       if (++bursts % CLOCK_EVERY !== 0) continue;
     }
     // Idle, or every CLOCK_EVERY bursts: requests that came without the bell, health checks.
-    l.poll();
+    again = l.poll();
     const now = Date.now();
     if (now >= nextStats) {
       l.post(l.stats(false));

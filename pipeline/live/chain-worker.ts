@@ -109,9 +109,11 @@ function main(init: WorkerInit): void {
     runBurstLoop({
       set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
       poll: () => {
-        for (const c of controls) c.poll();
+        let again = false;
+        for (const c of controls) again = c.poll() || again;
         const now = Date.now();
         for (const k of keepers) k?.tick(now);
+        return again;
       },
       burst: (n) => {
         // A queue dedicated to a tenant carries only its frames into its memory; anything else is dropped untouched.

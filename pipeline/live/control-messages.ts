@@ -76,21 +76,30 @@ export interface SwapRecord {
   /** new WebAssembly.Instance on the existing memory, including the start function. */
   instantiateUs: number;
   /**
-   * The earlier gap between bursts that received the request: planning the
-   * maps and warming the new module (its first instance in the worker, on a
-   * scratch memory). 0 for a rollback to a version that ran before.
+   * The longest of the gaps between bursts before the switch (receiving the
+   * request, planning the maps, preparing the module: its first instances in
+   * the worker and a batch, on a scratch memory), each from the batch before
+   * it to the batch after it. 0 for a rollback to a version that ran before.
    */
   preparedUs: number;
-  /** The burst loop was held by the swap (message handled, maps checked, instantiated). */
+  /** The switch itself held the burst loop this long (maps applied, instantiated on the memory). */
   blockedUs: number;
   /**
-   * End of the old version's last batch to the start of the new one's first;
-   * null when the port was idle (no batch within 20 ms before or after the swap).
+   * The data path's longest stop caused by the swap: the longest of its gaps
+   * between bursts, the switch's counted from the end of the old version's
+   * last batch to the end of the new one's first (first-call costs included);
+   * null when the port was idle (no batch within 20 ms before or after the switch).
    */
   pauseUs: number | null;
-  /** Parts of the pause: old version's last batch to the swap (includes receiving the message)... */
+  /**
+   * Each step's gap (us), in order: receive, plan, prepare, switch (to the
+   * end of the new version's first batch), finish, reply; null where the port
+   * was idle. Absent for rollbacks and in records of older workers.
+   */
+  gapsUs?: (number | null)[];
+  /** Parts of the switch's gap: the old version's last batch to the switch... */
   beforeUs: number | null;
-  /** ...and the swap's end to the new version's first batch (reply, waiting for the next frame). */
+  /** ...and the switch's end to the end of the new version's first batch (receiving it, judging it). */
   afterUs: number | null;
 }
 

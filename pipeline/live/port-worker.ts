@@ -57,7 +57,7 @@ function main(init: WorkerInit): void {
     const s = sandbox.stats;
     runBurstLoop({
       set, flags, statsIntervalMs: init.statsIntervalMs, post, stats,
-      poll: () => { control.poll(); keeper?.tick(Date.now()); }, // swaps, map operations and map copies happen here, between bursts
+      poll: () => { const again = control.poll(); keeper?.tick(Date.now()); return again; }, // swaps, map operations and map copies happen here, between bursts
       burst: (n) => {
         control.beforeBatch();
         batch.n = n;

@@ -5,20 +5,28 @@
 // between bursts and beforeBatch()/afterBatch() around each batch; nothing on
 // that path allocates unless a swap is being measured or checked.
 //
-// A swap is spread over three gaps between bursts so that the one that
-// switches versions does little else: one gap receives the request (the
-// structured clone of the module), plans the maps (which conflict, which
-// are released: this code runs once a deploy, so it runs cold) and warms the
-// new module (Sandbox.warm: its first instance in this thread, on a scratch
-// memory, pays V8's per-thread setup), the next swaps, the one after replies. Between the first two only one burst of the
-// running guest happens: it cannot declare maps, and if it scribbles over
-// the region the new version's start fails and the old one keeps running.
+// A swap is spread over gaps between bursts, one step each, so that the one
+// that switches versions does nothing but the switch: receive the request
+// (the structured clone of the module); plan the maps (which conflict, which
+// are released: this code runs once a deploy, so it runs cold); prepare the
+// new module (Sandbox.prepare: its first instances in this thread and its
+// first batch, on a scratch memory, pay V8's per-thread and per-instance
+// setup and compile the functions a frame reaches); switch (apply the plan,
+// instantiate on the real memory, a few assignments); after the new
+// version's first batch, the bookkeeping (figures charged to the old
+// version, the swap's record, the health check's start); then the reply.
+// While a swap is under way no other request is read, so the plan stays
+// true; the running guest cannot declare maps, and if it scribbles over the
+// region the new version's start fails and the old one keeps running. The
+// pause a swap causes is the longest of those gaps (each from the last batch
+// before it to the first batch after it; the switch's to the end of the new
+// version's first batch).
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { actionCounts } from '../../host/abi.js';
 import { WasmxdpError, isWasmxdpError } from '../../host/errors.js';
 import { MapsRegion } from '../../host/maps/region.js';
-import type { Sandbox } from '../../host/sandbox.js';
+import type { PreparedProgram, Sandbox } from '../../host/sandbox.js';
 import { applyMapOp } from '../../host/maps/map-ops.js';
 import type { CaptureRequest } from '../capture/capture-tap.js';
 import type {
@@ -26,13 +34,40 @@ import type {
 } from './control-messages.js';
 
 const KEPT_SWAPS = 64;
+/** Dry runs of the maps plan at start (a few ms, before traffic). */
+const PLAN_REHEARSALS = 300;
 /** A gap longer than this before or after a swap means the port was idle: no pause is measured. */
 const IDLE_MS = 20;
+/** With no batch since a swap's last step, the next one waits this long (ms). */
+const IDLE_STEP_MS = 5;
 
 interface Running { version: number; name: string; module: WebAssembly.Module; maps: MapShapeSpec[] }
 
 /** What a swap does to the maps region, worked out when the request arrives. */
 interface MapsPlan { conflicts: MapShapeSpec[]; release: { desc: number; name: string }[] }
+
+/** A swap under way: the step the next poll() does, and what the steps before it made. */
+/** A swap's steps, one per gap between bursts, in order. */
+const STEPS = ['receive', 'plan', 'prepare', 'rehearse', 'switch', 'finish', 'reply'] as const;
+const SWITCH = STEPS.indexOf('switch');
+
+interface SwapInProgress {
+  req: SwapRequest;
+  /** The step the next poll() does, and the index in STEPS of the last one done. */
+  step: Exclude<(typeof STEPS)[number], 'receive'>;
+  done: number;
+  plan: MapsPlan | null;
+  prepared: PreparedProgram | null;
+  previous: Running;
+  /** performance.now() at the switch's start, after the maps, after the instantiation, at its end. */
+  times?: [number, number, number, number];
+  /** The switch's gap, when traffic ran on both sides of it. */
+  switchGap?: { us: number; beforeUs: number; afterUs: number };
+  rec: SwapRecord | null;
+  reply: ControlReply | null;
+  /** Each step's gap (us; STEPS order), null when the port was idle around it. */
+  gapsUs: (number | null)[];
+}
 
 interface Probation { policy: HealthPolicy; since: number; packets: number; traps: number; previous: Running }
 
@@ -50,16 +85,15 @@ export class WorkerControl {
   onCapture: ((req: CaptureRequest) => unknown) | null = null;
   /** After a restart, gives the maps the dead worker's contents (live/maps-keeper.ts), set by the worker. */
   onMapsRestore: (() => unknown) | null = null;
-  /** The swap whose pause is measured by the next batch. */
-  private pausePending: SwapRecord | null = null;
-  private pauseFrom = 0;
-  private swapEnd = 0;
-  /** A swap request received and planned in an earlier gap: the next poll() runs it. */
-  private staged: { req: SwapRequest; plan: MapsPlan } | null = null;
-  /** Its reply, sent by the poll() after it, off the swap's gap. */
-  private deferred: ControlReply | null = null;
-  /** How long the receiving gap spent planning and warming the staged swap. */
-  private stagedUs = 0;
+  /** The swap under way (a step per poll()), null when none. */
+  private swapping: SwapInProgress | null = null;
+  /** Set by a poll() that did a swap step: the next batch measures the gap. */
+  private stepped: SwapInProgress | null = null;
+  private stepAt = 0;
+  /** The switch's gap runs to the end of the new version's first batch. */
+  private switchedFrom = -1;
+  /** Sandbox totals at the switch, for the bookkeeping after it (no allocation in the switch). */
+  private readonly atSwitch = { packets: 0, traps: 0, verdicts: new Float64Array(5) };
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -76,53 +110,112 @@ export class WorkerControl {
     // warm()'s scratch memory is made now, before traffic: made in a swap's
     // receiving gap it held the burst loop for milliseconds.
     sandbox.warm(sandbox.module);
+    // The maps plan is JS that runs once a deploy, interpreted (tens of us
+    // in its gap): run it now, before traffic, until V8 has compiled it. It
+    // only reads the region.
+    const rehearsal = { type: 'swap', id: 0, version, name: sandbox.name, module: sandbox.module, maps, resetMaps: false, keepMaps: [], reason: 'deploy', health: null } as SwapRequest;
+    try {
+      for (let i = 0; i < PLAN_REHEARSALS; i++) this.planMaps(rehearsal);
+    } catch {
+      // A region the plan refuses (a restored worker's) is the real swap's to report.
+    }
   }
 
-  /** Handles waiting requests (between bursts); one swap step per call. */
-  poll(): void {
-    this.flushReply();
-    if (this.staged !== null) {
-      const { req, plan } = this.staged;
-      this.staged = null;
-      this.deferred = this.answer(req.id, () => this.swap(req, plan));
-      // Requests behind the swap wait for the next gap.
-      return;
+  /**
+   * Handles waiting requests (between bursts); one swap step per call.
+   * Returns true while a swap is under way: call again at the next gap.
+   */
+  poll(): boolean {
+    if (this.swapping !== null) {
+      // One step per gap: the next waits for a batch, or on an idle port for
+      // IDLE_STEP_MS (the loop polls again right after a step, with no
+      // receive in between; an idle loop waits in receive() for POLL_MS).
+      const now = performance.now();
+      if (this.stepped !== null && now - this.stepAt < IDLE_STEP_MS) return true;
+      this.stepAt = now;
+      this.stepped = this.swapping;
+      this.step(this.swapping);
+      return this.swapping !== null;
     }
     if (this.port) {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const req = m.message as ControlRequest;
         if (req.type === 'swap') {
-          const t = performance.now();
-          let plan: MapsPlan | null = null;
-          const refused = this.answer(req.id, () => { plan = this.planMaps(req); });
-          if (plan === null) {
-            this.send(refused);
-          } else {
-            this.sandbox.warm(req.module);
-            this.staged = { req, plan };
-            this.stagedUs = Math.round((performance.now() - t) * 1000);
-          }
-          return;
+          // Receiving it (the module's structured clone) is this gap's step.
+          this.swapping = { req, step: 'plan', done: 0, plan: null, prepared: null, previous: this.current, rec: null, reply: null, gapsUs: STEPS.map(() => null) };
+          this.stepped = this.swapping;
+          this.stepAt = performance.now();
+          return true;
         }
         this.send(this.reply(req));
       }
     }
     if (this.probation !== null) this.checkHealth();
+    return false;
+  }
+
+  private step(w: SwapInProgress): void {
+    w.done = STEPS.indexOf(w.step);
+    switch (w.step) {
+      case 'plan': {
+        const refused = this.answer(w.req.id, () => { w.plan = this.planMaps(w.req); });
+        if (w.plan === null) {
+          this.swapping = null;
+          this.send(refused);
+        } else {
+          w.step = 'prepare';
+        }
+        return;
+      }
+      case 'prepare':
+        try {
+          w.prepared = this.sandbox.prepare(w.req.module, { name: w.req.name, version: w.req.version });
+        } catch (e) {
+          this.swapping = null;
+          this.send(this.answer(w.req.id, () => { throw e; }));
+          return;
+        }
+        w.step = 'rehearse';
+        return;
+      case 'rehearse':
+        this.sandbox.rehearse(w.prepared!);
+        w.step = 'switch';
+        return;
+      case 'switch':
+        this.switchTo(w);
+        return;
+      case 'finish':
+        this.finish(w);
+        w.step = 'reply';
+        return;
+      case 'reply':
+        this.swapping = null;
+        this.send(w.reply!);
+        return;
+    }
   }
 
   beforeBatch(): void {
-    if (this.pausePending !== null) {
-      const now = performance.now();
-      if (now - this.swapEnd <= IDLE_MS) {
-        this.pausePending.pauseUs = Math.round((now - this.pauseFrom) * 1000);
-        this.pausePending.afterUs = Math.round((now - this.swapEnd) * 1000);
-      }
-      this.pausePending = null;
+    const w = this.stepped;
+    if (w === null) return;
+    this.stepped = null;
+    const from = this.lastBatchEnd;
+    const now = performance.now();
+    // A gap longer than IDLE_MS is idleness, not a pause.
+    if (from === 0 || now - from > IDLE_MS) return;
+    // The switch's gap ends with the new version's first batch (afterBatch).
+    if (w.done === SWITCH) { this.switchedFrom = from; return; }
+    const us = Math.round((now - from) * 1000);
+    w.gapsUs[w.done] = us;
+    if (w.rec !== null) {
+      w.rec.gapsUs = w.gapsUs;
+      if (w.rec.pauseUs !== null && us > w.rec.pauseUs) w.rec.pauseUs = us;
     }
   }
 
   afterBatch(): void {
     this.lastBatchEnd = performance.now();
+    if (this.switchedFrom >= 0) this.measureSwitch();
     if (this.probation !== null) this.checkHealth();
   }
 
@@ -153,8 +246,7 @@ export class WorkerControl {
   }
 
   /** What the running version handled since the last mark. */
-  private pending(): VersionFigures {
-    const s = this.sandbox.stats;
+  private pending(s: { packets: number; traps: number; verdicts: Float64Array } = this.sandbox.stats): VersionFigures {
     const v = s.verdicts, m = this.mark.verdicts;
     return {
       version: this.current.version, name: this.current.name, packets: s.packets - this.mark.packets, traps: s.traps - this.mark.traps,
@@ -162,12 +254,12 @@ export class WorkerControl {
     };
   }
 
-  private closeVersion(): void {
-    const live = this.pending();
+  /** Charges the running version with what it handled up to `upTo` (the sandbox's totals at its end). */
+  private closeVersion(upTo: { packets: number; traps: number; verdicts: Float64Array } = this.sandbox.stats): void {
+    const live = this.pending(upTo);
     const acc = this.versions.get(live.version);
     if (acc) addFigures(acc, live); else this.versions.set(live.version, live);
-    const s = this.sandbox.stats;
-    this.mark = { packets: s.packets, traps: s.traps, verdicts: Float64Array.from(s.verdicts) };
+    this.mark = { packets: upTo.packets, traps: upTo.traps, verdicts: Float64Array.from(upTo.verdicts) };
   }
 
   /** Which maps the swap resets and releases; refuses conflicts without --reset-maps. */
@@ -185,35 +277,81 @@ export class WorkerControl {
     return { conflicts, release: release.map((e) => ({ desc: e.info.desc, name: e.info.name })) };
   }
 
-  private swap(req: SwapRequest, plan: MapsPlan): { version: number; instantiateUs: number; resetMaps: string[]; releasedMaps: string[] } {
+  /** The switch: the only step in its gap. Allocates nothing but what an error needs. */
+  private switchTo(w: SwapInProgress): void {
     const t0 = performance.now();
+    const { req, plan } = w;
+    const { conflicts, release } = plan!;
     const region = MapsRegion.of(this.sandbox.memory);
-    const { conflicts, release } = plan;
-    const previous = this.current;
     // What the running instance knows of its maps (bodies included), to put back if the new version does not start.
     const saved = conflicts.length || release.length ? region.snapshot() : null;
-    for (const e of release) region.removeDesc(e.desc);
-    if (saved) region.repairHeader();
-    this.resetMaps(region, conflicts);
+    if (saved) {
+      for (const e of release) region.removeDesc(e.desc);
+      region.repairHeader();
+      this.resetMaps(region, conflicts);
+    }
     const t1 = performance.now();
     try {
-      this.sandbox.redeploy(req.module, { name: req.name, version: req.version });
+      this.sandbox.commit(w.prepared!);
     } catch (e) {
       // The old instance still runs, with the addresses it declared: give it its region back byte for byte.
       if (saved) region.restore(saved);
+      const previous = w.previous;
       const msg = (e as Error).message;
       const full = !req.resetMaps && /(region|directory) (or directory )?is full|no room in the maps region/.test(msg)
         ? '; the maps of the versions kept for rollback take room too: deploy with --reset-maps to release them (or lower historyDepth)'
         : '';
-      throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} v${req.version} did not start, ${previous.name} v${previous.version} keeps running: ${msg}${full}`);
+      this.swapping = null;
+      this.send(this.answer(req.id, () => {
+        throw new WasmxdpError(isWasmxdpError(e) ? e.code : 'E_DEPLOY', `${req.name} v${req.version} did not start, ${previous.name} v${previous.version} keeps running: ${msg}${full}`);
+      }));
+      return;
     }
     const t2 = performance.now();
-    this.closeVersion();
+    // The old version's share ends here; a health check running for the
+    // previous swap must not judge this version.
+    const s = this.sandbox.stats, at = this.atSwitch;
+    at.packets = s.packets;
+    at.traps = s.traps;
+    for (let i = 0; i < 5; i++) at.verdicts[i] = s.verdicts[i];
+    this.probation = null;
+    w.times = [t0, t1, t2, performance.now()];
+    w.step = 'finish';
+  }
+
+  /** After the new version's first batch: what the switch left for later. */
+  private finish(w: SwapInProgress): void {
+    const { req, plan, previous } = w;
+    const [t0, t1, t2, end] = w.times!;
+    this.closeVersion(this.atSwitch);
     this.current = { version: req.version, name: req.name, module: req.module, maps: req.maps };
-    this.probation = req.health ? { policy: req.health, since: t2, packets: this.sandbox.stats.packets, traps: this.sandbox.stats.traps, previous } : null;
+    this.probation = req.health ? { policy: req.health, since: t2, packets: this.atSwitch.packets, traps: this.atSwitch.traps, previous } : null;
     this.health = req.health ? 'probation' : 'unchecked';
-    this.record(previous.version, req.version, req.reason, t0, t1, t2, this.stagedUs);
-    return { version: req.version, instantiateUs: Math.round((t2 - t1) * 1000), resetMaps: conflicts.map((m) => m.name), releasedMaps: release.map((e) => e.name) };
+    const prepared = Math.max(0, ...w.gapsUs.slice(0, SWITCH).map((g) => g ?? 0));
+    const rec = this.record(previous.version, req.version, req.reason, t0, t1, t2, end, prepared);
+    rec.gapsUs = w.gapsUs;
+    if (w.switchGap !== undefined) {
+      rec.beforeUs = w.switchGap.beforeUs;
+      rec.afterUs = w.switchGap.afterUs;
+      rec.pauseUs = Math.max(w.switchGap.us, prepared);
+    }
+    w.rec = rec;
+    w.reply = { type: 'reply', id: req.id, ok: true, result: { version: req.version, instantiateUs: rec.instantiateUs, resetMaps: plan!.conflicts.map((m) => m.name), releasedMaps: plan!.release.map((e) => e.name) } };
+  }
+
+  /** The new version's first batch ended: the switch's gap is over. */
+  private measureSwitch(): void {
+    const w = this.swapping;
+    const from = this.switchedFrom;
+    this.switchedFrom = -1;
+    if (w === null || w.times === undefined) return;
+    const [t0, , , end] = w.times;
+    w.gapsUs[SWITCH] = Math.round((this.lastBatchEnd - from) * 1000);
+    w.switchGap = {
+      us: w.gapsUs[SWITCH]!,
+      beforeUs: Math.round((t0 - from) * 1000),
+      afterUs: Math.round((this.lastBatchEnd - end) * 1000),
+    };
   }
 
   /** Resets the given maps to the given shapes (a corrupt one is recreated). */
@@ -221,19 +359,14 @@ export class WorkerControl {
     for (const m of shapes) region.declare(m.name, m.kind, m.keySize, m.valueSize, m.maxEntries, { reset: true });
   }
 
-  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, preparedUs: number): void {
+  private record(from: number, to: number, reason: SwapRecord['reason'], t0: number, t1: number, t2: number, end: number, preparedUs: number): SwapRecord {
     const rec: SwapRecord = {
       from, to, reason, at: Date.now(), instantiateUs: Math.round((t2 - t1) * 1000), preparedUs,
-      blockedUs: Math.round((performance.now() - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
+      blockedUs: Math.round((end - t0) * 1000), pauseUs: null, beforeUs: null, afterUs: null,
     };
     this.swaps.push(rec);
     if (this.swaps.length > KEPT_SWAPS) this.swaps.shift();
-    // From the old version's last batch, when traffic was flowing on both sides
-    // of the swap: on an idle port the gap is idleness, not a pause.
-    this.pausePending = this.lastBatchEnd > 0 && t0 - this.lastBatchEnd <= IDLE_MS ? rec : null;
-    if (this.pausePending) rec.beforeUs = Math.round((t0 - this.lastBatchEnd) * 1000);
-    this.pauseFrom = this.lastBatchEnd;
-    this.swapEnd = performance.now();
+    return rec;
   }
 
   private checkHealth(): void {
@@ -264,7 +397,10 @@ export class WorkerControl {
       this.closeVersion();
       this.current = p.previous;
       this.health = 'unchecked';
-      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, 0);
+      this.record(failed.version, p.previous.version, 'health', t0, t1, t2, performance.now(), 0);
+      // A swap not yet switched was planned against the version rolled back: plan it again.
+      const w = this.swapping;
+      if (w !== null && w.times === undefined) { w.step = 'plan'; w.plan = null; w.previous = this.current; }
     } catch (e) {
       reason = `v${failed.version} failed its health check (${why}) and v${p.previous.version} could not be restored: ${(e as Error).message}`;
     }
@@ -272,11 +408,12 @@ export class WorkerControl {
     this.sendHealth({ type: 'health', version: failed.version, state: 'failed', reason, restored: this.current.version });
   }
 
-  /** The swap's reply, held for the next gap, goes out now. */
+  /** The swap's reply, held for the gap after its bookkeeping, goes out now. */
   private flushReply(): void {
-    if (this.deferred === null) return;
-    this.send(this.deferred);
-    this.deferred = null;
+    const w = this.swapping;
+    if (w === null || w.reply === null) return;
+    this.swapping = null;
+    this.send(w.reply);
   }
 
   /**

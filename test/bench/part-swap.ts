@@ -31,8 +31,10 @@ export interface SwapPart {
   /** Parts of the pause: the old version's last batch to the swap (receiving the request included), and the swap to the new version's first batch. */
   beforeUs: Summary | null;
   afterUs: Summary | null;
-  /** The earlier gap that received the request, planned the maps and warmed the module (absent in results written before). */
+  /** The longest gap before the switch (receive, plan, prepare, rehearse; absent in results written before). */
   preparedUs?: Summary | null;
+  /** Each step's gap between bursts, in the swap's order (absent in results written before, and for daemons that do not record them). */
+  stepGapsUs?: { step: string; us: Summary | null }[];
   blockedUs: Summary;
   instantiateUs: Summary;
   swapsRecorded: number;
@@ -56,7 +58,10 @@ function client(socket: string, args: string[], timeoutMs = 60000): Promise<unkn
   });
 }
 
-interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; blockedUs: number; instantiateUs: number; preparedUs?: number }[] }[] }
+interface PortStats { packets: number; queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; blockedUs: number; instantiateUs: number; preparedUs?: number; gapsUs?: (number | null)[] }[] }[] }
+
+/** The steps of a swap, one per gap between bursts, in the order of the records' gapsUs (pipeline/live/worker-control.ts). */
+const STEPS = ['receive', 'plan', 'prepare', 'rehearse', 'switch', 'finish', 'reply'];
 
 async function stats(socket: string): Promise<PortStats> {
   const s = await client(socket, ['stats', '--port', 'bench']) as { ports?: PortStats[] } | PortStats[];
@@ -106,6 +111,7 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
   const l = createLab();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxbench-swap-'));
   const lost: number[] = [], control: number[] = [], pause: number[] = [], before: number[] = [], after: number[] = [], prepared: number[] = [], blocked: number[] = [], inst: number[] = [];
+  const gaps: number[][] = STEPS.map(() => []);
   try {
     for (let r = 0; r < o.reps; r++) {
       log(`swap ${r + 1}/${o.reps}: flood without deploys`);
@@ -118,6 +124,7 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
         if (s.beforeUs != null) before.push(s.beforeUs);
         if (s.afterUs != null) after.push(s.afterUs);
         if (s.preparedUs != null) prepared.push(s.preparedUs);
+        s.gapsUs?.forEach((g, i) => { if (g != null && i < STEPS.length) gaps[i].push(g); });
         blocked.push(s.blockedUs);
         inst.push(s.instantiateUs);
       }
@@ -128,5 +135,6 @@ export async function runSwapPart(o: SwapOptions, unavailable: string | null, lo
   }
   if (!blocked.length) return none('the daemon recorded no swap');
   return { notMeasured: null, frames: o.frames, pps: o.pps, swapsPerRun: o.swaps, lost: summarize(lost), lostWithoutSwaps: summarize(control),
-    pauseUs: pause.length ? summarize(pause) : null, beforeUs: before.length ? summarize(before) : null, afterUs: after.length ? summarize(after) : null, preparedUs: prepared.length ? summarize(prepared) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length };
+    pauseUs: pause.length ? summarize(pause) : null, beforeUs: before.length ? summarize(before) : null, afterUs: after.length ? summarize(after) : null, preparedUs: prepared.length ? summarize(prepared) : null, blockedUs: summarize(blocked), instantiateUs: summarize(inst), swapsRecorded: blocked.length,
+    stepGapsUs: STEPS.map((step, i) => ({ step, us: gaps[i].length ? summarize(gaps[i]) : null })) };
 }

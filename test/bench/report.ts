@@ -73,11 +73,12 @@ export function swapTable(r: Results): string {
     table(['figure', 'median (min-max)'], [
       ['frames lost per run, with deploys', fmt(s.lost, 0)],
       ['frames lost per run, no deploy (control)', fmt(s.lostWithoutSwaps, 0)],
-      ['pause: last old batch to first new batch (us)', fmt(s.pauseUs, 0)],
-      ['  of which: last old batch to the swap (us)', fmt(s.beforeUs ?? null, 0)],
-      ['  of which: the swap to the first new batch (us)', fmt(s.afterUs ?? null, 0)],
-      ['burst loop held by the swap (us)', fmt(s.blockedUs, 0)],
-      ['earlier gap: request received, maps planned, module warmed (us)', fmt(s.preparedUs ?? null, 0)],
+      ['pause: the longest gap between bursts the swap caused (us)', fmt(s.pauseUs, 0)],
+      ...(s.stepGapsUs ?? []).map((g): [string, string] => [`  gap of the step '${g.step}' (us)`, fmt(g.us, 0)]),
+      ['  switch: last old batch to the switch (us)', fmt(s.beforeUs ?? null, 0)],
+      ['  switch: its end to the end of the first new batch (us)', fmt(s.afterUs ?? null, 0)],
+      ['burst loop held by the switch (us)', fmt(s.blockedUs, 0)],
+      ['longest gap before the switch (us)', fmt(s.preparedUs ?? null, 0)],
       ['instantiate (us)', fmt(s.instantiateUs, 0)],
     ]),
   ].join('\n');

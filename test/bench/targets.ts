@@ -40,7 +40,7 @@ function swapTargets(swap: SwapPart | null): TargetResult[] {
     target: 'hot swap: pause <= 50 us median, zero frames lost',
     value: measured ? `${pause ? pause.median.toFixed(0) + ' us' : 'n/a'}; ${measured.lost.max} lost (worst of ${measured.lost.n})` : 'n/a',
     met: measured && pause ? pause.median <= 50 && measured.lost.max === 0 : null,
-    note: swap?.notMeasured ?? (measured ? `pause ${pause ? `${pause.min.toFixed(0)}-${pause.max.toFixed(0)} us over ${pause.n} swaps` : 'not measured'}; before/after the swap ${measured.beforeUs ? measured.beforeUs.median.toFixed(0) : 'n/a'}/${measured.afterUs ? measured.afterUs.median.toFixed(0) : 'n/a'} us median; the earlier gap that prepared it ${measured.preparedUs ? measured.preparedUs.median.toFixed(0) + ' us median' : 'n/a'}; ${measured.lostWithoutSwaps.max} lost at most without a deploy` : 'swap part not run'),
+    note: swap?.notMeasured ?? (measured ? `pause ${pause ? `${pause.min.toFixed(0)}-${pause.max.toFixed(0)} us over ${pause.n} swaps` : 'not measured'}; gaps by step (median us) ${(measured.stepGapsUs ?? []).map((g) => `${g.step} ${g.us ? g.us.median.toFixed(0) : 'n/a'}`).join(', ') || 'n/a'}; ${measured.lostWithoutSwaps.max} lost at most without a deploy` : 'swap part not run'),
   }];
 }
 

@@ -225,6 +225,34 @@ test('warm() starts a module on a scratch memory: the running program\'s memory 
   assert.throws(() => running.redeploy(failing), /failed to start/);
 });
 
+test('warm() judges one frame with a metered module on the scratch memory only: the running memory, its counters and the guest log stay untouched; an unmetered module is not called', () => {
+  const lines: string[] = [];
+  const running = new Sandbox(loadModule(wat('pass')), { log: (l) => lines.push(l) });
+  runBatch(running, [tagged(7)]);
+  // A batch that writes counter 0, logs, and answers DROP.
+  const batchWriter = watText(`(module
+    (import "wx" "log" (func $log (param i32 i32 i32)))
+    (import "env" "memory" (memory 513))
+    (global (export "wx_abi_version") i32 (i32.const 1))
+    (data (i32.const ${MEMORY_BASE}) "rehearsal")
+    (func (export "wx_batch") (param i32) (result i32)
+      (i64.store (i32.const ${COUNTERS_OFFSET}) (i64.const 99))
+      (call $log (i32.const 2) (i32.const ${MEMORY_BASE}) (i32.const 9))
+      (local.get 0)))`);
+  const before = new Uint8Array(running.memory.buffer).slice();
+  const stats = JSON.stringify(running.stats.snapshot());
+  const scratchCounter = () => Number(new DataView((running as unknown as { scratch: { memory: WebAssembly.Memory } }).scratch.memory.buffer).getBigUint64(COUNTERS_OFFSET, true));
+  running.warm(loadModule(batchWriter, { metering: false }));
+  assert.is(scratchCounter(), 0, 'an unmetered module has no CPU bound: it is instantiated, not called');
+  running.warm(loadModule(batchWriter));
+  // The rehearsal ran (on the scratch memory, where it is observable only from inside the sandbox).
+  assert.is(scratchCounter(), 99, 'the metered module judged a frame on the scratch memory');
+  assert.ok(Buffer.from(before).equals(new Uint8Array(running.memory.buffer)), 'not one byte of the running memory changed');
+  assert.is(JSON.stringify(running.stats.snapshot()), stats, 'the running program\'s figures are unchanged');
+  assert.equal(lines, [], 'the rehearsal logs nothing');
+  assert.is(running.counter(0), 0);
+});
+
 test('a metered module gets each batch\'s budget with the call (metering\'s entry), and a budget too small still traps as fuel', () => {
   // A start budget of 1 unit: without the refill the first batch would trap.
   const sb = new Sandbox(loadModule(wat('pass'), { startFuel: 1 }), { ...quiet, quarantine: false, fuelPerPacket: 1000 });

@@ -51,7 +51,7 @@ interface PortStats {
   verdicts: Record<string, number>;
   socket: { rxDropped: number; rxRingFull: number; rxFillRingEmptyDescs: number; rxInvalidDescs: number };
   versions: { version: number; name: string; packets: number; verdicts: Record<string, number>; traps: number }[];
-  queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; instantiateUs: number; blockedUs: number; reason: string }[] }[];
+  queues: { swaps: { pauseUs: number | null; beforeUs: number | null; afterUs: number | null; instantiateUs: number; blockedUs: number; reason: string; gapsUs?: (number | null)[] }[] }[];
 }
 const stats = async () => ((await client.request('stats', { port: 'edge' })) as { ports: PortStats[] }).ports[0];
 const status = async () => ((await client.request('status')) as { ports: Record<string, any>[] }).ports[0];
@@ -122,7 +122,7 @@ test('ten swaps under steady traffic: every frame judged, none dropped by the so
   const mid = (xs: number[]) => xs[Math.floor((xs.length - 1) / 2)];
   const inst = swaps.map((s) => s.instantiateUs).sort((a, b) => a - b);
   const blocked = swaps.map((s) => s.blockedUs).sort((a, b) => a - b);
-  console.log(`# ${SWAPS} swaps under ~${Math.round(1e6 / 40 / 1000)}k frames/s offered: data-path pause (${pauses.length} of ${SWAPS} measured) median ${mid(sorted)} us, max ${sorted[sorted.length - 1]} us (all, as before + held + after: ${swaps.filter((x) => x.pauseUs !== null).map((x) => `${x.pauseUs}=${x.beforeUs}+${x.blockedUs}+${x.afterUs}`).join(', ')}); instantiate median ${mid(inst)} us, max ${inst[SWAPS - 1]} us; loop held by the swap median ${mid(blocked)} us, max ${blocked[SWAPS - 1]} us; frames sent ${n}, judged ${st.packets}, lost ${n - st.packets}`);
+  console.log(`# ${SWAPS} swaps under ~${Math.round(1e6 / 40 / 1000)}k frames/s offered: data-path pause (${pauses.length} of ${SWAPS} measured) median ${mid(sorted)} us, max ${sorted[sorted.length - 1]} us (each the longest of its gaps receive/plan/prepare/rehearse/switch/finish/reply: ${swaps.filter((x) => x.pauseUs !== null).map((x) => `${x.pauseUs}=max(${(x.gapsUs ?? []).map((g) => g ?? '-').join('/')})`).join(', ')}); instantiate median ${mid(inst)} us, max ${inst[SWAPS - 1]} us; loop held by the swap median ${mid(blocked)} us, max ${blocked[SWAPS - 1]} us; frames sent ${n}, judged ${st.packets}, lost ${n - st.packets}`);
   const s = await status();
   assert.is(s.swapPauses.swaps, SWAPS);
   assert.is(s.program.version, versions[versions.length - 1]);
