@@ -30,34 +30,53 @@ export function answer(batch: Batch, i: number, action: Action, stats: ProgramSt
  * sandbox memory; one pass reads each record once and writes each result once.
  */
 export function acceptVerdicts(words: Uint32Array, batch: Batch, start: number, count: number, portCount: number, stats: ProgramStats): void {
-  const st = stats.verdicts;
-  const { addr, len, headroom, tailroom, action, target, outAddr, outLen } = batch;
-  let invalid = 0;
+  const { addr, len, action, target, outAddr, outLen } = batch;
+  // The common answer, a packet as handed out with no target, is checked by
+  // two comparisons and one bound, and counted in locals: a per-packet
+  // increment of the stats array would chain every iteration through memory.
+  let aborted = 0, drop = 0, pass = 0, tx = 0;
   for (let j = 0, r = REC0; j < count; j++, r += REC_WORDS) {
     const i = start + j;
     const v = words[r + W_WORD];
     const na = words[r + W_ADDR];
     const nl = words[r + W_LEN];
-    const a = v & ACTION_MASK;
-    const t = v >>> TARGET_SHIFT;
-    const da = addr[i], dl = len[i];
-    // The packet as handed out (the common answer) needs no bounds arithmetic.
-    // Otherwise plain JS numbers (u32 reads are non-negative): no u32 wraparound in these sums.
-    let inFrame = na === da && nl === dl;
-    if (!inFrame) {
-      const hi = da + dl + tailroom[i];
-      inFrame = na >= da - headroom[i] && na <= hi && nl <= hi - na;
-    }
-    if (inFrame && a <= Action.REDIRECT && (a === Action.REDIRECT ? t < portCount : t === 0)) {
-      action[i] = a;
-      target[i] = t;
+    // v <= TX: an action below REDIRECT and no target bits.
+    if (na === addr[i] && nl === len[i] && v <= Action.TX) {
+      action[i] = v;
+      target[i] = 0;
       outAddr[i] = na;
       outLen[i] = nl;
-      st[a]++;
+      if (v === Action.PASS) pass++;
+      else if (v === Action.DROP) drop++;
+      else if (v === Action.TX) tx++;
+      else aborted++;
     } else {
-      invalid++;
-      answer(batch, i, Action.ABORTED, stats);
+      acceptOther(batch, i, v, na, nl, portCount, stats);
     }
   }
-  stats.invalidVerdicts += invalid;
+  const st = stats.verdicts;
+  st[Action.ABORTED] += aborted;
+  st[Action.DROP] += drop;
+  st[Action.PASS] += pass;
+  st[Action.TX] += tx;
+}
+
+/** Any other answer: a redirect, a packet moved within its frame, or an invalid verdict (ABORTED). */
+function acceptOther(batch: Batch, i: number, v: number, na: number, nl: number, portCount: number, stats: ProgramStats): void {
+  const a = v & ACTION_MASK;
+  const t = v >>> TARGET_SHIFT;
+  const da = batch.addr[i];
+  // Plain JS numbers (u32 reads are non-negative): no u32 wraparound in these sums.
+  const hi = da + batch.len[i] + batch.tailroom[i];
+  const inFrame = na >= da - batch.headroom[i] && na <= hi && nl <= hi - na;
+  if (inFrame && a <= Action.REDIRECT && (a === Action.REDIRECT ? t < portCount : t === 0)) {
+    batch.action[i] = a;
+    batch.target[i] = t;
+    batch.outAddr[i] = na;
+    batch.outLen[i] = nl;
+    stats.verdicts[a]++;
+  } else {
+    stats.invalidVerdicts++;
+    answer(batch, i, Action.ABORTED, stats);
+  }
 }
