@@ -10,16 +10,15 @@
 // the wasm pass; anything else is flagged and checked in TypeScript
 // (acceptOther).
 
-import binaryen from 'binaryen';
 import {
   Action, BATCH_CAPACITY, DESC_ADDR, DESC_HEADROOM, DESC_LEN, DESC_OFFSET, DESC_PORT, DESC_QUEUE, DESC_SIZE, DESC_TAILROOM, VERDICT_ADDR, VERDICT_LEN, VERDICT_OFFSET, VERDICT_SENTINEL, VERDICT_SIZE, VERDICT_WORD,
 } from './abi.js';
 import { BATCH_LAYOUT as L, BATCH_REGION, Batch } from './batch.js';
 import type { ProgramStats } from './stats.js';
 import { acceptOther } from './verdicts.js';
+import { FLAGGED } from './batch-check-wat.js';
+import { BATCH_CHECK_WASM_BASE64 } from './generated/batch-check-wasm.js';
 
-/** action[i] after the wasm pass for a record it left to acceptOther. */
-const FLAGGED = 0xff;
 
 // Descriptor {addr u32, len u32, port u16, queue u16, headroom u16, tailroom u16}:
 // four words, the u16 pairs packed low half first.
@@ -30,78 +29,13 @@ if (VERDICT_SIZE !== 16 || VERDICT_WORD !== 0 || VERDICT_ADDR !== 4 || VERDICT_L
   throw new Error('host/batch-check.ts reads ABI v1 verdict records: update the check module for the new layout');
 }
 
-// format(start, k): desc[j] = the descriptor of packet start + j, in the ABI layout.
-// check(start, k) -> flagged: accepts the common answers, counts them per action at
-// `counts`, flags the rest; returns how many it flagged.
-const WAT = `(module
- (import "batch" "memory" (memory 0))
- (func (export "format") (param $base i32) (param $start i32) (param $k i32)
-  (local $j i32) (local $i2 i32) (local $i4 i32) (local $d i32)
-  (block $done (loop $next
-   (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
-   (local.set $i2 (i32.shl (i32.add (local.get $start) (local.get $j)) (i32.const 1)))
-   (local.set $i4 (i32.add (local.get $base) (i32.shl (local.get $i2) (i32.const 1))))
-   (local.set $i2 (i32.add (local.get $base) (local.get $i2)))
-   (local.set $d (i32.add (i32.add (local.get $base) (i32.const ${L.desc})) (i32.shl (local.get $j) (i32.const 4))))
-   (i32.store (local.get $d) (i32.load offset=${L.addr} (local.get $i4)))
-   (i32.store offset=4 (local.get $d) (i32.load offset=${L.len} (local.get $i4)))
-   (i32.store offset=8 (local.get $d) (i32.or (i32.load16_u offset=${L.port} (local.get $i2))
-     (i32.shl (i32.load16_u offset=${L.queue} (local.get $i2)) (i32.const 16))))
-   (i32.store offset=12 (local.get $d) (i32.or (i32.load16_u offset=${L.headroom} (local.get $i2))
-     (i32.shl (i32.load16_u offset=${L.tailroom} (local.get $i2)) (i32.const 16))))
-   (local.set $j (i32.add (local.get $j) (i32.const 1)))
-   (br $next))))
- (func (export "check") (param $base i32) (param $start i32) (param $k i32) (result i32)
-  (local $j i32) (local $i i32) (local $i4 i32) (local $r i32) (local $v i32) (local $na i32) (local $nl i32)
-  (local $flagged i32) (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
-  (block $done (loop $next
-   (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
-   (local.set $i (i32.add (local.get $start) (local.get $j)))
-   (local.set $i4 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
-   (local.set $i (i32.add (local.get $base) (local.get $i)))
-   (local.set $r (i32.add (i32.add (local.get $base) (i32.const ${L.records})) (i32.shl (local.get $j) (i32.const 4))))
-   (local.set $v (i32.load (local.get $r)))
-   (local.set $na (i32.load offset=4 (local.get $r)))
-   (local.set $nl (i32.load offset=8 (local.get $r)))
-   (if (i32.and (i32.and (i32.eq (local.get $na) (i32.load offset=${L.addr} (local.get $i4)))
-                         (i32.eq (local.get $nl) (i32.load offset=${L.len} (local.get $i4))))
-                (i32.le_u (local.get $v) (i32.const ${Action.TX})))
-    (then
-     (i32.store8 offset=${L.action} (local.get $i) (local.get $v))
-     (i32.store offset=${L.target} (local.get $i4) (i32.const 0))
-     (i32.store offset=${L.outAddr} (local.get $i4) (local.get $na))
-     (i32.store offset=${L.outLen} (local.get $i4) (local.get $nl))
-     (local.set $c0 (i32.add (local.get $c0) (i32.eq (local.get $v) (i32.const 0))))
-     (local.set $c1 (i32.add (local.get $c1) (i32.eq (local.get $v) (i32.const 1))))
-     (local.set $c2 (i32.add (local.get $c2) (i32.eq (local.get $v) (i32.const 2))))
-     (local.set $c3 (i32.add (local.get $c3) (i32.eq (local.get $v) (i32.const 3)))))
-    (else
-     (i32.store8 offset=${L.action} (local.get $i) (i32.const ${FLAGGED}))
-     (local.set $flagged (i32.add (local.get $flagged) (i32.const 1)))))
-   (local.set $j (i32.add (local.get $j) (i32.const 1)))
-   (br $next)))
-  (i32.store offset=${L.counts} (local.get $base) (local.get $c0))
-  (i32.store offset=${L.counts + 4} (local.get $base) (local.get $c1))
-  (i32.store offset=${L.counts + 8} (local.get $base) (local.get $c2))
-  (i32.store offset=${L.counts + 12} (local.get $base) (local.get $c3))
-  (local.get $flagged)))`;
-
 if (Action.ABORTED !== 0 || Action.DROP !== 1 || Action.PASS !== 2 || Action.TX !== 3) {
   throw new Error('host/batch-check.ts counts actions 0-3 in order: update the check module');
 }
 
 let compiled: WebAssembly.Module | null = null;
 function checkModule(): WebAssembly.Module {
-  if (compiled === null) {
-    const m = binaryen.parseText(WAT);
-    try {
-      m.optimize();
-      compiled = new WebAssembly.Module(m.emitBinary() as Uint8Array<ArrayBuffer>);
-    } finally {
-      m.dispose();
-    }
-  }
-  return compiled;
+  return compiled ?? (compiled = new WebAssembly.Module(Buffer.from(BATCH_CHECK_WASM_BASE64, 'base64')));
 }
 
 const SENTINELS = new Uint32Array(BATCH_CAPACITY * (VERDICT_SIZE >>> 2)).fill(VERDICT_SENTINEL);

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { Action, BATCH_CAPACITY, DESC_OFFSET, VERDICT_OFFSET, VERDICT_SENTINEL } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { batchCheck, GuestWindow } from '../../host/batch-check.js';
+import { compileBatchCheck } from '../../host/batch-check-build.js';
+import { BATCH_CHECK_WASM_BASE64 } from '../../host/generated/batch-check-wasm.js';
 import { ProgramStats } from '../../host/stats.js';
 
 const test = suite('host/batch-check');
@@ -94,6 +96,10 @@ test('batches sharing a memory keep their own descriptors and results', () => {
   ga.set([Action.TX, 0x40100, 200], v);
   batchCheck(a).accept(new GuestWindow(ga), 0, 1, 1, s);
   assert.equal([a.action[0], a.outAddr[0], s.invalidVerdicts], [Action.ABORTED, 0x20100, 1]);
+});
+
+test('the shipped check module is host/batch-check-wat.ts compiled (else run npm run gen:batch-check)', () => {
+  assert.is(BATCH_CHECK_WASM_BASE64, compileBatchCheck());
 });
 
 test.run();
