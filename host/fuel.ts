@@ -8,6 +8,10 @@
 //   nested loop bodies excluded (they are charged at their own header), both
 //   arms of an `if` included: an upper bound of the instructions that can run
 //   before the next charge point, so a unit of fuel is about one instruction;
+// - a direct call of a leaf (a function with no loop and no call, so it runs at
+//   most its expression count) adds that count to the caller's charge and runs
+//   an unmetered copy of the leaf: small helpers called in a loop add no charge
+//   point of their own. The copy is reachable only from those calls;
 // - memory.copy / memory.fill / memory.init are also charged by their size
 //   (1 unit per 16 bytes), since one instruction could otherwise move megabytes;
 // - every call of a host function (import) is charged HOST_CALL_COST, since the
@@ -65,7 +69,7 @@ type Ref = number;
 interface SizeAccess { getSize(e: Ref): Ref; setSize(e: Ref, size: Ref): void }
 interface BodyAccess { getBody(e: Ref): Ref; setBody(e: Ref, body: Ref): void }
 const bx = binaryen as unknown as {
-  Function: BodyAccess; Loop: BodyAccess;
+  Function: BodyAccess; Loop: BodyAccess; Call: { setTarget(e: Ref, name: string): void };
   MemoryCopy: SizeAccess; MemoryFill: SizeAccess; MemoryInit: SizeAccess;
   _BinaryenFunctionAddVar(f: Ref, t: number): number;
   _BinaryenExpressionSetType(e: Ref, t: number): void;
@@ -142,8 +146,9 @@ export function meter(bytes: Uint8Array, opts: MeterOptions = {}): Uint8Array {
       if (info.module) imported.push(info); else defined.push(f);
     }
     const wrapped = wrapHostFunctions(mod, fuel, imported);
+    const leaves = unmeteredLeaves(mod, defined);
     defined.forEach((f, i) => {
-      new FunctionMeter(mod, f, fuel, wrapped).run(binaryen.getFunctionInfo(f).body);
+      new FunctionMeter(mod, f, fuel, wrapped, leaves).run(binaryen.getFunctionInfo(f).body);
       if ((i & 255) === 255) opts.checkpoint?.();
     });
     for (let i = 0, n = mod.getNumGlobals(); i < n; i++) retypeRefFunc(binaryen.getGlobalInfo(mod.getGlobalByIndex(i)).init, wrapped);
@@ -183,10 +188,56 @@ function unusedName(base: string, lookup: (name: string) => number): string {
   return name;
 }
 
+/**
+ * A charge that folds leaves stays below this, far from MAX_FUEL (which
+ * charge() clamps to); a call past it charges at the metered leaf's entry.
+ */
+const FOLD_LIMIT = 1 << 24;
+
+/** A function with no loop and no call: it runs at most `cost` expressions. */
+interface Leaf { cost: number; unmetered: string }
+
+/**
+ * Leaf functions, each with an unmetered copy. A direct call of a leaf adds
+ * the leaf's cost to the caller's charge for the code around the call and
+ * calls the copy: one charge point fewer per call (a small helper called in a
+ * loop doubled the charges the loop paid). The copies are reached only by
+ * those direct calls, never exported or put in a table; the leaf itself stays
+ * metered for every other way in.
+ */
+function unmeteredLeaves(mod: binaryen.Module, defined: Ref[]): Map<string, Leaf> {
+  const out = new Map<string, Leaf>();
+  for (const f of defined) {
+    const info = binaryen.getFunctionInfo(f);
+    let cost = 0, leaf = true;
+    const stack: Ref[] = [info.body];
+    while (stack.length) {
+      const e = stack.pop()!;
+      if (!e) continue;
+      const id = binaryen.getExpressionId(e);
+      if (!LEAF_SAFE(id)) { leaf = false; break; }
+      cost++;
+      for (const c of childrenOf(e, id)) stack.push(c);
+    }
+    if (!leaf || cost > MAX_FUEL) continue;
+    const name = unusedName(`${info.name}__wx_unmetered`, (n) => mod.getFunction(n));
+    mod.addFunction(name, info.params, info.results, info.vars, mod.copyExpression(info.body));
+    out.set(info.name, { cost, unmetered: name });
+  }
+  return out;
+}
+
+/** What a leaf may not contain: anything that runs an unbounded or uncounted amount of work, or refers to a function. */
+function LEAF_SAFE(id: number): boolean {
+  return id !== binaryen.LoopId && id !== binaryen.CallId && id !== binaryen.CallIndirectId && id !== binaryen.RefFuncId
+    && id !== binaryen.MemoryCopyId && id !== binaryen.MemoryFillId && id !== binaryen.MemoryInitId
+    && id !== binaryen.TryId && id !== binaryen.ThrowId && id !== binaryen.RethrowId;
+}
+
 class FunctionMeter {
   private tmp = -1;
   constructor(private readonly mod: binaryen.Module, private readonly func: Ref, private readonly fuel: string,
-    private readonly wrapped: Map<string, number>) {}
+    private readonly wrapped: Map<string, number>, private readonly leaves: Map<string, Leaf>) {}
 
   run(body: Ref): void {
     const loops: Ref[] = [];
@@ -220,6 +271,12 @@ class FunctionMeter {
       const id = binaryen.getExpressionId(e);
       if (id === binaryen.LoopId) { loops.push(e); continue; }
       for (const c of childrenOf(e, id)) stack.push(c);
+      if (id === binaryen.CallId) {
+        // A leaf's cost joins this charge (an upper bound, like both arms of
+        // an if) and its unmetered copy runs: no charge point of its own.
+        const leaf = this.leaves.get((binaryen.getExpressionInfo(e) as binaryen.CallInfo).target);
+        if (leaf && count + leaf.cost <= FOLD_LIMIT) { count += leaf.cost; bx.Call.setTarget(e, leaf.unmetered); }
+      }
       if (id === binaryen.MemoryCopyId || id === binaryen.MemoryFillId || id === binaryen.MemoryInitId) this.meterBulk(e, id);
       else if (id === binaryen.RefFuncId) retypeRefFunc(e, this.wrapped);
     }

@@ -6,11 +6,11 @@
 
 import {
   Action, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE, DEFAULT_HEAP_PAGES,
-  DESC_ADDR, DESC_HEADROOM, DESC_LEN, DESC_OFFSET, DESC_PORT, DESC_QUEUE, DESC_SIZE, DESC_TAILROOM, FRAME_AREA_OFFSET,
-  FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES, PAGE_SIZE, TARGET_MAX, VERDICT_OFFSET, VERDICT_SENTINEL,
+  FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES, PAGE_SIZE, TARGET_MAX, VERDICT_OFFSET, VERDICT_SENTINEL,
   VERDICT_SIZE, VERDICT_WORD, checkFrameSize, memoryPages,
 } from './abi.js';
 import { Batch } from './batch.js';
+import { batchCheck, GuestWindow } from './batch-check.js';
 import { WasmxdpError } from './errors.js';
 import { FailVerdict, inRange, isChoice, MAX_FUEL, OPTIONS, rangeText } from './options.js';
 import { GuestLog } from './guest-log.js';
@@ -21,7 +21,7 @@ import { MapDeclareImport, mapDeclareImport } from './maps/import.js';
 import { Quarantine, QuarantinePolicy } from './quarantine.js';
 import { ProgramStats } from './stats.js';
 import { GuestAbort, TrapKind, classifyTrap, describeTrap, readAsString } from './trap.js';
-import { acceptVerdicts, answer } from './verdicts.js';
+import { answer } from './verdicts.js';
 
 export { FAIL_VERDICTS, type FailVerdict } from './options.js';
 const FAIL_ACTION: Record<FailVerdict, Action> = { aborted: Action.ABORTED, drop: Action.DROP, pass: Action.PASS };
@@ -34,13 +34,7 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('wasmx
 
 // Word indexes of the control block.
 const W_SEED = H_SEED >>> 2, W_BATCH_N = H_BATCH_N >>> 2, W_NOW_LO = H_NOW_NS >>> 2, W_NOW_HI = W_NOW_LO + 1;
-const DESC_WORDS = DESC_SIZE >>> 2, DESC0 = DESC_OFFSET >>> 2;
 const REC_WORDS = VERDICT_SIZE >>> 2, REC_WORD0 = (VERDICT_OFFSET + VERDICT_WORD) >>> 2;
-// Descriptor {addr u32, len u32, port u16, queue u16, headroom u16, tailroom u16}:
-// four words, the u16 pairs packed low half first.
-if (DESC_ADDR !== 0 || DESC_LEN !== 4 || DESC_PORT !== 8 || DESC_QUEUE !== 10 || DESC_HEADROOM !== 12 || DESC_TAILROOM !== 14 || DESC_SIZE !== 16) {
-  throw new Error('host/sandbox.ts writes ABI v1 descriptors word by word: update writeDescriptors for the new layout');
-}
 /** 2^32, to split a u64 held in a double into words. */
 const U32 = 0x100000000;
 /**
@@ -124,6 +118,8 @@ export class Sandbox {
   private u8!: Uint8Array;
   private u32!: Uint32Array;
   private dv!: DataView;
+  /** The guest memory's side of the batch check's copies. */
+  private window!: GuestWindow;
   /** The static ABI header, copied in before every batch. */
   private readonly header: Uint32Array;
   private batchFn!: (n: number) => number;
@@ -395,6 +391,7 @@ export class Sandbox {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
+    this.window = new GuestWindow(this.u32);
   }
 
   private imports(always: boolean): WebAssembly.Imports {
@@ -519,20 +516,12 @@ export class Sandbox {
 
   private accept(batch: Batch, start: number, count: number): void {
     if (this.u32.length === 0) this.refreshViews();
-    acceptVerdicts(this.u32, batch, start, count, this.portCount, this.stats);
+    batchCheck(batch).accept(this.window, start, count, this.portCount, this.stats);
   }
 
   private writeDescriptors(batch: Batch, start: number, k: number, nowLo: number, nowHi: number): void {
     const w = this.u32;
-    const { addr, len, port, queue, headroom, tailroom } = batch;
-    for (let j = 0, d = DESC0, r = REC_WORD0; j < k; j++, d += DESC_WORDS, r += REC_WORDS) {
-      const i = start + j;
-      w[d] = addr[i];
-      w[d + 1] = len[i];
-      w[d + 2] = port[i] | (queue[i] << 16);
-      w[d + 3] = headroom[i] | (tailroom[i] << 16);
-      w[r] = VERDICT_SENTINEL;
-    }
+    batchCheck(batch).handOut(this.window, start, k);
     this.seed = (Math.imul(this.seed ^ (this.seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
     w[W_SEED] = this.seed;
     w[W_BATCH_N] = k;

@@ -67,6 +67,51 @@ test('calls are charged at the callee\'s entry', () => {
   assert.ok(perIter > loopOnly, `a loop calling a function (${perIter}/iteration) costs more than an empty one (${loopOnly})`);
 });
 
+// A leaf (no loop, no call) of 2 * 16 + 1 expressions below its body block.
+const LEAF_BODY = 'i32.add (local.get $x) (i32.const 1)';
+const LEAVES = watText(`(module
+  (table 1 funcref)
+  (elem (i32.const 0) $leaf)
+  (type $t (func (param i32) (result i32)))
+  (func $leaf (export "leaf") (param $x i32) (result i32)
+    ${Array.from({ length: 16 }, () => `(local.set $x (${LEAF_BODY}))`).join(' ')}
+    (local.get $x))
+  (func (export "direct") (param $n i32) (result i32)
+    (local $s i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $s (call $leaf (local.get $s)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $s))
+  (func (export "indirect") (param $n i32) (result i32)
+    (local $s i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $s (call_indirect (type $t) (local.get $s) (i32.const 0)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $s)))`);
+
+test('a leaf called directly is charged its whole body per call, in the caller\'s charge', () => {
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(meter(LEAVES) as Uint8Array<ArrayBuffer>)).exports as Record<string, any>;
+  const used = (name: string, n: number) => { ex.__wx_fuel.value = 1_000_000_000; const r = ex[name](n); return { r, fuel: 1_000_000_000 - ex.__wx_fuel.value }; };
+  const perCall = (name: string) => (used(name, 200).fuel - used(name, 100).fuel) / 100;
+  const leafAlone = used('leaf', 0).fuel;
+  assert.ok(leafAlone >= 16 * 4, `the leaf, called from the host, charges its body (${leafAlone})`);
+  assert.ok(perCall('direct') >= leafAlone, `a direct call in a loop costs ${perCall('direct')}/iteration, the leaf alone ${leafAlone}`);
+  assert.ok(perCall('indirect') >= leafAlone, `a call through the table costs ${perCall('indirect')}/iteration`);
+  assert.is(used('direct', 50).r, 50 * 16, 'the copy computes what the leaf does');
+  assert.is(used('indirect', 50).r, 50 * 16);
+});
+
+test('leaf calls in a loop still run out of fuel: at most fuel / (leaf cost) of them', () => {
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(meter(LEAVES) as Uint8Array<ArrayBuffer>)).exports as Record<string, any>;
+  ex.__wx_fuel.value = 100_000;
+  assert.throws(() => ex.direct(1_000_000), (e: Error) => e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message));
+  assert.ok(ex.__wx_fuel.value < 0);
+});
+
 test('memory.fill is charged by its size', () => {
   const { used } = metered();
   const small = used('fill', 16), big = used('fill', 65536);

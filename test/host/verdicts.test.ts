@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Action, VERDICT_OFFSET, VERDICT_SIZE } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { ProgramStats } from '../../host/stats.js';
-import { acceptVerdicts } from '../../host/verdicts.js';
+import { batchCheck, GuestWindow } from '../../host/batch-check.js';
 
 const test = suite('host/verdicts');
 
@@ -18,7 +18,7 @@ function judge(word: number, addr: number, len: number, portCount = 2) {
   dv.setUint32(VERDICT_OFFSET + 4, addr >>> 0, true);
   dv.setUint32(VERDICT_OFFSET + 8, len >>> 0, true);
   const stats = new ProgramStats();
-  acceptVerdicts(new Uint32Array(dv.buffer), b, 0, 1, portCount, stats);
+  batchCheck(b).accept(new GuestWindow(new Uint32Array(dv.buffer)), 0, 1, portCount, stats);
   return { action: b.action[0], target: b.target[0], addr: b.outAddr[0], len: b.outLen[0], invalid: stats.invalidVerdicts };
 }
 
@@ -55,7 +55,7 @@ test('records map to batch packets from `start`', () => {
   dv.setUint32(VERDICT_OFFSET, Action.DROP, true); dv.setUint32(VERDICT_OFFSET + 4, ADDR + 2 * 2048, true); dv.setUint32(VERDICT_OFFSET + 8, LEN, true);
   dv.setUint32(VERDICT_OFFSET + VERDICT_SIZE, Action.PASS, true); dv.setUint32(VERDICT_OFFSET + VERDICT_SIZE + 4, ADDR, true); dv.setUint32(VERDICT_OFFSET + VERDICT_SIZE + 8, LEN, true);
   const stats = new ProgramStats();
-  acceptVerdicts(new Uint32Array(dv.buffer), b, 2, 2, 1, stats);
+  batchCheck(b).accept(new GuestWindow(new Uint32Array(dv.buffer)), 2, 2, 1, stats);
   assert.is(b.action[2], Action.DROP);
   assert.is(b.action[3], Action.ABORTED, 'packet 3 may not answer with packet 0\'s frame');
   assert.is(stats.invalidVerdicts, 1);
