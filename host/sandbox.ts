@@ -10,6 +10,7 @@ import {
   FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES, PAGE_SIZE, TARGET_MAX, VERDICT_OFFSET, VERDICT_SENTINEL,
   VERDICT_SIZE, VERDICT_WORD, checkFrameSize, memoryPages,
 } from './abi.js';
+import { performance } from 'node:perf_hooks';
 import { Batch } from './batch.js';
 import { WasmxdpError } from './errors.js';
 import { FailVerdict, inRange, isChoice, MAX_FUEL, OPTIONS, rangeText } from './options.js';
@@ -98,6 +99,8 @@ export const MAP_DECLARE_AFTER_START = -1;
 export class Sandbox {
   readonly memory: WebAssembly.Memory;
   readonly stats = new ProgramStats();
+  /** performance.now() when the last run() with packets ended: the batch end for callers, without a clock read of their own. */
+  lastRunEndMs = 0;
   private programName: string;
   private programVersion: number | null;
   readonly frameSize: number;
@@ -396,7 +399,9 @@ export class Sandbox {
       for (let i = start; i < n; i++) answer(batch, i, fail, this.stats);
       this.stats.failVerdicts += n - start;
     }
-    this.stats.recordBatch(n, (performance.now() - t0) * 1e6);
+    const end = performance.now();
+    this.lastRunEndMs = end;
+    this.stats.recordBatch(n, (end - t0) * 1e6);
   }
 
   private accept(batch: Batch, start: number, count: number): void {

@@ -121,8 +121,9 @@ export class WorkerControl {
     }
   }
 
-  afterBatch(): void {
-    this.lastBatchEnd = performance.now();
+  /** endMs: when the batch ended, if the caller has it (a port worker: the sandbox's last run end). */
+  afterBatch(endMs = performance.now()): void {
+    this.lastBatchEnd = endMs;
     if (this.probation !== null) this.checkHealth();
   }
 

@@ -322,6 +322,52 @@ test('invalid verdicts are dropped, not sent, and leak nothing', () => withLab(a
   }
 }));
 
+test('receive() applies the previous burst\'s verdicts first (one call per burst): TX sent, DROP recycled, a frame applied twice refused', () => withLab(async (lab, peerNs) => {
+  const v = lab.addVeth({ peerNs });
+  const memory = newMemory();
+  const set = XskPortSet.open({ memory });
+  try {
+    set.addPort({ ifname: v.name });
+    const batch = new Batch();
+    set.bindBatch(batch);
+    set.receive(0, 0);
+    const n = 80;
+    const frames = Array.from({ length: n }, (_, i) => frame(v.peerMac, v.mac, `fused ${i}`, 6000 + i));
+    const cap = capture(lab, peerNs, v.peer, n / 2, 8000, 0x0800);
+    await cap.ready;
+    const bytes = new Uint8Array(memory.buffer);
+    await sendFrames(lab, peerNs, v.peer, frames, n);
+    // Small bursts: most verdicts ride on the next receive(); even ports reflect, odd ones drop.
+    await pump(set, batch, {
+      until: (k) => k >= n, timeoutMs: 5000, maxBurst: 7, fused: true,
+      verdict: (b, i) => {
+        const p = bytes.subarray(b.addr[i], b.addr[i] + b.len[i]);
+        const reflect = ((p[34] << 8) | p[35]) % 2 === 0;
+        if (reflect) swapMacs(p);
+        b.action[i] = reflect ? 3 : 1; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i];
+      },
+    });
+    const got = await cap.frames;
+    const want = frames.filter((_, i) => i % 2 === 0).map((f) => { const c = f.slice(); swapMacs(c); return c; });
+    assert.equal(hexs(got), hexs(want));
+    const c = set.counters(0);
+    assert.is(c.tx, n / 2);
+    assert.is(c.drop, n / 2);
+    for (let i = 0; i < 50 && set.frames().tx > 0; i++) set.receive(256, 1);
+    assertAccounted(set);
+    assert.is(set.frames().held, 0);
+    // The last burst's first verdict again: its frame is no longer held, so it is refused, not sent or freed twice.
+    set.receive(0, 0, 1);
+    assert.is(set.frames().invalidAddrs, 1);
+    assert.is(set.counters(0).tx, n / 2);
+    assert.is(set.counters(0).drop, n / 2);
+    const f = set.frames();
+    assert.is(f.free + f.fill + f.tx + f.held, f.total);
+  } finally {
+    set.close();
+  }
+}));
+
 test('poll() with nothing to receive times out and burns no CPU', () => withLab(async (lab, peerNs) => {
   const v = lab.addVeth({ peerNs });
   const set = XskPortSet.open({ memory: newMemory() });
