@@ -5,10 +5,11 @@
 // that keeps trapping. docs/sandbox.md describes the guarantees.
 
 import {
-  Action, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE, DEFAULT_HEAP_PAGES,
+  Action, ABI_VERSION, BATCH_CAPACITY, COUNTERS_COUNT, COUNTERS_OFFSET, DEFAULT_FRAME_SIZE, DESC_OFFSET, DEFAULT_HEAP_PAGES,
   FRAME_AREA_OFFSET, FRAME_AREA_SIZE, H_BATCH_N, H_NOW_NS, H_SEED, MAX_HEAP_PAGES, PAGE_SIZE, TARGET_MAX, VERDICT_OFFSET, VERDICT_SENTINEL,
   VERDICT_SIZE, VERDICT_WORD, checkFrameSize, memoryPages,
 } from './abi.js';
+import { performance } from 'node:perf_hooks';
 import { Batch } from './batch.js';
 import { batchCheck, GuestWindow } from './batch-check.js';
 import { WasmxdpError } from './errors.js';
@@ -34,7 +35,7 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('wasmx
 
 // Word indexes of the control block.
 const W_SEED = H_SEED >>> 2, W_BATCH_N = H_BATCH_N >>> 2, W_NOW_LO = H_NOW_NS >>> 2, W_NOW_HI = W_NOW_LO + 1;
-const REC_WORDS = VERDICT_SIZE >>> 2, REC_WORD0 = (VERDICT_OFFSET + VERDICT_WORD) >>> 2;
+const REC_WORDS = VERDICT_SIZE >>> 2, REC_WORD0 = (VERDICT_OFFSET + VERDICT_WORD) >>> 2, DESC0 = DESC_OFFSET >>> 2;
 /** 2^32, to split a u64 held in a double into words. */
 const U32 = 0x100000000;
 /**
@@ -103,6 +104,8 @@ export const MAP_DECLARE_AFTER_START = -1;
 export class Sandbox {
   readonly memory: WebAssembly.Memory;
   readonly stats = new ProgramStats();
+  /** performance.now() when the last run() with packets ended: the batch end for callers, without a clock read of their own. */
+  lastRunEndMs = 0;
   private programName: string;
   private programVersion: number | null;
   readonly frameSize: number;
@@ -511,7 +514,9 @@ export class Sandbox {
       for (let i = start; i < n; i++) answer(batch, i, fail, this.stats);
       this.stats.failVerdicts += n - start;
     }
-    this.stats.recordBatch(n, (performance.now() - t0) * 1e6);
+    const end = performance.now();
+    this.lastRunEndMs = end;
+    this.stats.recordBatch(n, (end - t0) * 1e6);
   }
 
   private accept(batch: Batch, start: number, count: number): void {

@@ -11,7 +11,7 @@ import type { TenantLimits } from './tenants.js';
 export interface NativeXskSet {
   addPort(opts: object): number;
   bindBatch(batch: object): void;
-  receive(max: number, timeoutMs: number): number;
+  receive(max: number, timeoutMs: number, applyFirst?: number): number;
   apply(n: number): void;
   xdpStats(port: number): Record<string, number>;
   counters(port: number): Record<string, number>;

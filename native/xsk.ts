@@ -1,7 +1,8 @@
 // AF_XDP ports over a WebAssembly.Memory: one UMEM (the ABI's frame area) shared
 // by every port of a pipeline, zero copy between the kernel and the guest.
-// Setup and teardown are ordinary calls; receive() and apply() are the two
-// per-burst calls and work on batch arrays bound once (host/batch.ts Batch).
+// Setup and teardown are ordinary calls; receive() (which can apply the
+// previous burst's verdicts first) and apply() are the per-burst calls and
+// work on batch arrays bound once (host/batch.ts Batch).
 import {
   BPF_STAT_KEYS, DEFAULT_FRAME_SIZE, FRAME_AREA_OFFSET, FRAME_AREA_SIZE, type FrameSize, MIN_TAILROOM, XDP_PACKET_HEADROOM, checkFrameSize,
   checkQueue,
@@ -207,9 +208,12 @@ export class XskPortSet {
    * absolute in the memory, headroom/tailroom the frame's room around the
    * packet. Refills fill rings and reaps completions first. When nothing is
    * there and timeoutMs != 0, blocks in poll() that long (-1: forever).
+   * applyFirst = n applies the verdicts of the bound batch's first n entries
+   * before receiving (as apply(n)), in the same call into the addon: a busy
+   * loop's one crossing per burst.
    */
-  receive(max: number, timeoutMs = 0): number {
-    return this.live().receive(max, timeoutMs);
+  receive(max: number, timeoutMs = 0, applyFirst = 0): number {
+    return this.live().receive(max, timeoutMs, applyFirst);
   }
 
   /**

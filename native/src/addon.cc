@@ -175,12 +175,18 @@ class XskSetWrap : public Napi::ObjectWrap<XskSetWrap> {
     set(info.Env()).bind(v);
   }
 
+  // receive(max, timeoutMs, applyFirst): applyFirst > 0 applies the verdicts
+  // of the previous burst first, so a busy loop crosses into the addon once
+  // per burst.
   Napi::Value Receive(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     uint32_t max = info[0].As<Napi::Number>().Uint32Value();
     int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+    uint32_t applyFirst = info.Length() > 2 ? info[2].As<Napi::Number>().Uint32Value() : 0;
     try {
-      return Napi::Number::New(env, set(env).receive(max, timeout));
+      XskSet& s = set(env);
+      if (applyFirst) s.apply(applyFirst);
+      return Napi::Number::New(env, s.receive(max, timeout));
     } catch (...) {
       rethrow(env);
     }

@@ -4,7 +4,10 @@
 // most POLL_MS when idle, so a stop request is seen within that time), runs
 // it, posts figures every statsIntervalMs and checks once a second that the
 // ports' interfaces still exist (throwing the failure after final figures); on stop it reaps completions so
-// the final figures show every frame back home.
+// the final figures show every frame back home. A burst's verdicts are
+// applied by the next receive() call (one call into the addon per burst),
+// or on their own before anything else looks at the ports: requests,
+// figures, the link check, the end.
 
 import { BATCH_CAPACITY } from '../../host/abi.js';
 import type { XskPortSet } from '../../native/index.js';
@@ -27,7 +30,7 @@ export interface BurstLoop {
   stats: (final: boolean) => WorkerStats;
   /** Between bursts: swaps, map operations. True: call it again at the next gap (a swap is under way, a step per gap). */
   poll: () => boolean;
-  /** n frames are in the bound batch: judge them and apply the verdicts. */
+  /** n frames are in the bound batch: judge them (the loop applies the verdicts). */
   burst: (n: number) => void;
 }
 
@@ -40,14 +43,24 @@ export function runBurstLoop(l: BurstLoop): void {
   let nextStats = Date.now() + l.statsIntervalMs;
   let nextLinkCheck = Date.now() + LINK_CHECK_MS;
   let bursts = 0, rung = Atomics.load(l.flags, CTRL_REQUESTS);
+  // Frames of the last burst whose verdicts are not applied yet.
+  let judged = 0;
   let again = l.poll();
   while (Atomics.load(l.flags, CTRL_STOP) === 0) {
     const bell = Atomics.load(l.flags, CTRL_REQUESTS);
-    if (bell !== rung || again) { rung = bell; again = l.poll(); }
-    const n = l.set.receive(BATCH_CAPACITY, POLL_MS);
+    if (bell !== rung || again) {
+      rung = bell;
+      if (judged) { l.set.apply(judged); judged = 0; }
+      again = l.poll();
+    }
+    const n = l.set.receive(BATCH_CAPACITY, POLL_MS, judged);
+    judged = 0;
     if (n > 0) {
       l.burst(n);
+      judged = n;
       if (++bursts % CLOCK_EVERY !== 0) continue;
+      l.set.apply(judged);
+      judged = 0;
     }
     // Idle, or every CLOCK_EVERY bursts: requests that came without the bell, health checks.
     again = l.poll();
@@ -68,6 +81,6 @@ export function runBurstLoop(l: BurstLoop): void {
       }
     }
   }
-  l.set.receive(0, 0);
+  l.set.receive(0, 0, judged);
   l.post(l.stats(true));
 }

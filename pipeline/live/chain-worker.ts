@@ -122,7 +122,6 @@ function main(init: WorkerInit): void {
         batch.n = n;
         runner.run(batch, tenantOf);
         if (home !== undefined) for (let i = 0; i < n; i++) if (tenantOf[i] === 0xffff) batch.action[i] = Action.DROP;
-        set!.apply(n);
         for (const c of controls) c.afterBatch();
       },
     });

@@ -63,8 +63,7 @@ function main(init: WorkerInit): void {
         batch.n = n;
         sandbox.run(batch);
         if (tap.active) tap.record(batch, n);
-        set!.apply(n);
-        control.afterBatch();
+        control.afterBatch(sandbox.lastRunEndMs);
         shared[FIG_PACKETS] = s.packets;
         for (let v = 0; v < 5; v++) shared[FIG_VERDICTS + v] = s.verdicts[v];
         shared[FIG_TRAPS] = s.traps;

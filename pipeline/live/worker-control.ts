@@ -213,8 +213,9 @@ export class WorkerControl {
     }
   }
 
-  afterBatch(): void {
-    this.lastBatchEnd = performance.now();
+  /** endMs: when the batch ended, if the caller has it (a port worker: the sandbox's last run end). */
+  afterBatch(endMs = performance.now()): void {
+    this.lastBatchEnd = endMs;
     if (this.switchedFrom >= 0) this.measureSwitch();
     if (this.probation !== null) this.checkHealth();
   }

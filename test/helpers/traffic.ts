@@ -61,19 +61,23 @@ export interface PumpResult { received: number; bursts: number }
 export async function pump(set: XskPortSet, batch: Batch, opts: {
   until: (received: number) => boolean; timeoutMs: number; verdict?: Verdict;
   onFrame?: (batch: Batch, i: number) => void; pollMs?: number; maxBurst?: number;
+  /** Apply each burst's verdicts through the next receive() call (as the burst loop does), the last with receive(0, 0, n). */
+  fused?: boolean;
 }): Promise<PumpResult> {
   const verdict = opts.verdict ?? drop;
   const deadline = Date.now() + opts.timeoutMs;
-  let received = 0, bursts = 0;
+  let received = 0, bursts = 0, judged = 0;
   while (!opts.until(received) && Date.now() < deadline) {
-    const n = set.receive(opts.maxBurst ?? batch.addr.length, opts.pollMs ?? 5);
+    const n = set.receive(opts.maxBurst ?? batch.addr.length, opts.pollMs ?? 5, judged);
+    judged = 0;
     if (n > 0) {
       bursts++;
       for (let i = 0; i < n; i++) { opts.onFrame?.(batch, i); verdict(batch, i); }
-      set.apply(n);
+      if (opts.fused) judged = n; else set.apply(n);
       received += n;
     }
     await tick();
   }
+  if (judged) set.receive(0, 0, judged);
   return { received, bursts };
 }

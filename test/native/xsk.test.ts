@@ -7,7 +7,7 @@ import { memoryPages, FRAME_AREA_OFFSET } from '../../host/abi.js';
 import { Batch } from '../../host/batch.js';
 import { XskPortSet } from '../../native/index.js';
 import { liveSuite } from '../helpers/live.js';
-import { NetLab } from '../helpers/netns.js';
+import { NetLab, type Veth } from '../helpers/netns.js';
 import { capture, drop, pump, sendFrames } from '../helpers/traffic.js';
 import { eth, ipv4, udp } from '../helpers/packets.js';
 
@@ -35,6 +35,26 @@ async function withLab(fn: (lab: NetLab, peerNs: string) => Promise<void>): Prom
   } finally {
     lab.destroy();
   }
+}
+
+interface OnePort { lab: NetLab; peerNs: string; v: Veth; memory: WebAssembly.Memory; set: XskPortSet; batch: Batch }
+
+/** One port with default options on a fresh veth pair, its batch bound and its fill ring filled. */
+function withPort(fn: (p: OnePort) => Promise<void>): Promise<void> {
+  return withLab(async (lab, peerNs) => {
+    const v = lab.addVeth({ peerNs });
+    const memory = newMemory();
+    const set = XskPortSet.open({ memory });
+    try {
+      set.addPort({ ifname: v.name });
+      const batch = new Batch();
+      set.bindBatch(batch);
+      set.receive(0, 0);
+      await fn({ lab, peerNs, v, memory, set, batch });
+    } finally {
+      set.close();
+    }
+  });
 }
 
 for (const mode of ['skb', 'drv'] as const) {
@@ -221,36 +241,25 @@ test(`${mode}: TX from the UMEM reaches the peer (reflect, more than one 32-fram
 
 }
 
-test('TX honours a moved packet start (head grown into the headroom)', () => withLab(async (lab, peerNs) => {
-  const v = lab.addVeth({ peerNs });
-  const memory = newMemory();
-  const set = XskPortSet.open({ memory });
-  try {
-    set.addPort({ ifname: v.name });
-    const batch = new Batch();
-    set.bindBatch(batch);
-    set.receive(256, 0);
-    const cap = capture(lab, peerNs, v.peer, 1, 5000, 0x88b5);
-    await cap.ready;
-    await sendFrames(lab, peerNs, v.peer, [frame(v.peerMac, v.mac, 'inner')], 1);
-    const bytes = new Uint8Array(memory.buffer);
-    let sentFrame = new Uint8Array(0);
-    await pump(set, batch, {
-      until: (k) => k >= 1, timeoutMs: 5000,
-      verdict: (b, i) => {
-        // Encapsulate: 14 new bytes in front (an outer Ethernet header of a local experimental type).
-        const start = b.addr[i] - 14;
-        bytes.set(bytes.slice(b.addr[i] + 6, b.addr[i] + 12), start);
-        bytes.set(bytes.slice(b.addr[i], b.addr[i] + 6), start + 6);
-        bytes[start + 12] = 0x88; bytes[start + 13] = 0xb5;
-        b.action[i] = 3; b.outAddr[i] = start; b.outLen[i] = b.len[i] + 14;
-        sentFrame = bytes.slice(start, start + b.len[i] + 14);
-      },
-    });
-    assert.equal(hexs(await cap.frames), hexs([sentFrame]));
-  } finally {
-    set.close();
-  }
+test('TX honours a moved packet start (head grown into the headroom)', () => withPort(async ({ lab, peerNs, v, memory, set, batch }) => {
+  const cap = capture(lab, peerNs, v.peer, 1, 5000, 0x88b5);
+  await cap.ready;
+  await sendFrames(lab, peerNs, v.peer, [frame(v.peerMac, v.mac, 'inner')], 1);
+  const bytes = new Uint8Array(memory.buffer);
+  let sentFrame = new Uint8Array(0);
+  await pump(set, batch, {
+    until: (k) => k >= 1, timeoutMs: 5000,
+    verdict: (b, i) => {
+      // Encapsulate: 14 new bytes in front (an outer Ethernet header of a local experimental type).
+      const start = b.addr[i] - 14;
+      bytes.set(bytes.slice(b.addr[i] + 6, b.addr[i] + 12), start);
+      bytes.set(bytes.slice(b.addr[i], b.addr[i] + 6), start + 6);
+      bytes[start + 12] = 0x88; bytes[start + 13] = 0xb5;
+      b.action[i] = 3; b.outAddr[i] = start; b.outLen[i] = b.len[i] + 14;
+      sentFrame = bytes.slice(start, start + b.len[i] + 14);
+    },
+  });
+  assert.equal(hexs(await cap.frames), hexs([sentFrame]));
 }));
 
 for (const mode of ['skb', 'drv'] as const) {
@@ -287,39 +296,63 @@ test(`${mode}: REDIRECT between two veth pairs over the shared UMEM`, () => with
 
 }
 
-test('invalid verdicts are dropped, not sent, and leak nothing', () => withLab(async (lab, peerNs) => {
-  const v = lab.addVeth({ peerNs });
-  const memory = newMemory();
-  const set = XskPortSet.open({ memory });
-  try {
-    set.addPort({ ifname: v.name });
-    const batch = new Batch();
-    set.bindBatch(batch);
-    set.receive(256, 0);
-    await sendFrames(lab, peerNs, v.peer, [frame(v.peerMac, v.mac, 'a'), frame(v.peerMac, v.mac, 'b'), frame(v.peerMac, v.mac, 'c')], 3);
-    let k = 0;
-    await pump(set, batch, {
-      until: (n) => n >= 3, timeoutMs: 5000,
-      verdict: (b, i) => {
-        const kind = k++ % 3;
-        b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i];
-        if (kind === 0) { b.action[i] = 3; b.outLen[i] = 4000; }          // past the frame end
-        else if (kind === 1) { b.action[i] = 4; b.target[i] = 7; }        // no such port
-        else { b.action[i] = 3; b.outAddr[i] = b.addr[i] + 4096; }        // another frame
-      },
-    });
-    assert.is(set.counters(0).invalidVerdicts, 3);
-    assert.is(set.counters(0).tx, 0);
-    assert.is(set.xdpStats(0).txInvalidDescs, 0);
-    // A frame returned twice or never handed out is refused.
-    batch.addr[0] = FRAME_AREA_OFFSET + 12345; batch.action[0] = 1;
-    set.apply(1);
-    assert.is(set.frames().invalidAddrs, 1);
-    const f = set.frames();
-    assert.is(f.free + f.fill + f.tx + f.held, f.total);
-  } finally {
-    set.close();
-  }
+test('invalid verdicts are dropped, not sent, and leak nothing', () => withPort(async ({ lab, peerNs, v, memory, set, batch }) => {
+  await sendFrames(lab, peerNs, v.peer, [frame(v.peerMac, v.mac, 'a'), frame(v.peerMac, v.mac, 'b'), frame(v.peerMac, v.mac, 'c')], 3);
+  let k = 0;
+  await pump(set, batch, {
+    until: (n) => n >= 3, timeoutMs: 5000,
+    verdict: (b, i) => {
+      const kind = k++ % 3;
+      b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i];
+      if (kind === 0) { b.action[i] = 3; b.outLen[i] = 4000; }          // past the frame end
+      else if (kind === 1) { b.action[i] = 4; b.target[i] = 7; }        // no such port
+      else { b.action[i] = 3; b.outAddr[i] = b.addr[i] + 4096; }        // another frame
+    },
+  });
+  assert.is(set.counters(0).invalidVerdicts, 3);
+  assert.is(set.counters(0).tx, 0);
+  assert.is(set.xdpStats(0).txInvalidDescs, 0);
+  // A frame returned twice or never handed out is refused.
+  batch.addr[0] = FRAME_AREA_OFFSET + 12345; batch.action[0] = 1;
+  set.apply(1);
+  assert.is(set.frames().invalidAddrs, 1);
+  const f = set.frames();
+  assert.is(f.free + f.fill + f.tx + f.held, f.total);
+}));
+
+test('receive() applies the previous burst\'s verdicts first (one call per burst): TX sent, DROP recycled, a frame applied twice refused', () => withPort(async ({ lab, peerNs, v, memory, set, batch }) => {
+  const n = 80;
+  const frames = Array.from({ length: n }, (_, i) => frame(v.peerMac, v.mac, `fused ${i}`, 6000 + i));
+  const cap = capture(lab, peerNs, v.peer, n / 2, 8000, 0x0800);
+  await cap.ready;
+  const bytes = new Uint8Array(memory.buffer);
+  await sendFrames(lab, peerNs, v.peer, frames, n);
+  // Small bursts: most verdicts ride on the next receive(); even ports reflect, odd ones drop.
+  await pump(set, batch, {
+    until: (k) => k >= n, timeoutMs: 5000, maxBurst: 7, fused: true,
+    verdict: (b, i) => {
+      const p = bytes.subarray(b.addr[i], b.addr[i] + b.len[i]);
+      const reflect = ((p[34] << 8) | p[35]) % 2 === 0;
+      if (reflect) swapMacs(p);
+      b.action[i] = reflect ? 3 : 1; b.outAddr[i] = b.addr[i]; b.outLen[i] = b.len[i];
+    },
+  });
+  const got = await cap.frames;
+  const want = frames.filter((_, i) => i % 2 === 0).map((f) => { const c = f.slice(); swapMacs(c); return c; });
+  assert.equal(hexs(got), hexs(want));
+  const c = set.counters(0);
+  assert.is(c.tx, n / 2);
+  assert.is(c.drop, n / 2);
+  for (let i = 0; i < 50 && set.frames().tx > 0; i++) set.receive(256, 1);
+  assertAccounted(set);
+  assert.is(set.frames().held, 0);
+  // The last burst's first verdict again: its frame is no longer held, so it is refused, not sent or freed twice.
+  set.receive(0, 0, 1);
+  assert.is(set.frames().invalidAddrs, 1);
+  assert.is(set.counters(0).tx, n / 2);
+  assert.is(set.counters(0).drop, n / 2);
+  const f = set.frames();
+  assert.is(f.free + f.fill + f.tx + f.held, f.total);
 }));
 
 test('poll() with nothing to receive times out and burns no CPU', () => withLab(async (lab, peerNs) => {
