@@ -98,6 +98,16 @@ export interface PreparedProgram {
   scratchExports: Record<string, unknown> | null;
 }
 
+/** warm()'s own memory and imports, and a one-packet batch to hand its rehearsal a frame. */
+interface ScratchSpace {
+  memory: WebAssembly.Memory;
+  imports: WebAssembly.Imports;
+  u8: Uint8Array;
+  u32: Uint32Array;
+  window: GuestWindow;
+  batch: Batch;
+}
+
 /** What wx.map_declare returns once the module has started: -EPERM. */
 export const MAP_DECLARE_AFTER_START = -1;
 
@@ -137,7 +147,7 @@ export class Sandbox {
   /** Set when the module cannot be re-instantiated: quarantined regardless of policy. */
   private broken: string | null = null;
   /** warm()'s memory, made on first use. */
-  private scratch: { memory: WebAssembly.Memory; imports: WebAssembly.Imports; u8: Uint8Array; u32: Uint32Array } | null = null;
+  private scratch: ScratchSpace | null = null;
 
   constructor(module: WebAssembly.Module | LoadedModule, opts: SandboxOptions = {}) {
     this.programName = opts.name ?? 'program';
@@ -335,12 +345,16 @@ export class Sandbox {
       len = 60;
     }
     scratch.u8.set(this.u8.subarray(addr, addr + len), addr);
-    // Port 0, queue 0, no headroom, the rest of the frame as tailroom.
-    w[DESC0] = addr;
-    w[DESC0 + 1] = len;
-    w[DESC0 + 2] = 0;
-    w[DESC0 + 3] = (this.frameSize - (addr - FRAME_AREA_OFFSET) % this.frameSize - len) << 16;
-    w[REC_WORD0] = VERDICT_SENTINEL;
+    // Port 0, queue 0, no headroom, the rest of the frame as tailroom; handed
+    // out as a real batch's are (descriptor and sentinel record).
+    const b = scratch.batch;
+    b.addr[0] = addr;
+    b.len[0] = len;
+    b.port[0] = 0;
+    b.queue[0] = 0;
+    b.headroom[0] = 0;
+    b.tailroom[0] = this.frameSize - (addr - FRAME_AREA_OFFSET) % this.frameSize - len;
+    batchCheck(b).handOut(scratch.window, 0, 1);
     w[W_SEED] = this.seed;
     w[W_BATCH_N] = 1;
     const f = Math.min(this.fuelPerPacket, this.maxFuelPerBatch);
@@ -352,7 +366,7 @@ export class Sandbox {
     }
   }
 
-  private scratchSpace(): { memory: WebAssembly.Memory; imports: WebAssembly.Imports; u8: Uint8Array; u32: Uint32Array } {
+  private scratchSpace(): ScratchSpace {
     if (this.scratch === null) {
       const pages = this.memory.buffer.byteLength / PAGE_SIZE;
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -363,8 +377,9 @@ export class Sandbox {
       const fail = (_msg: number, _file: number, _line: number, _col: number) => { throw new Error('abort'); };
       const declare = mapDeclareImport(memory);
       const mapDeclare: MapDeclareImport = (namePtr, nameLen, kind, keySize, valueSize, maxEntries) => declare(namePtr, nameLen, kind, keySize, valueSize, maxEntries);
+      const u32 = new Uint32Array(memory.buffer);
       this.scratch = {
-        memory, u8: new Uint8Array(memory.buffer), u32: new Uint32Array(memory.buffer),
+        memory, u8: new Uint8Array(memory.buffer), u32, window: new GuestWindow(u32), batch: new Batch(),
         // The scratch maps are kept from one warm-up to the next: declaring the
         // same maps again finds them (re-creating one zeroes its body).
         imports: { env: { memory, abort: fail }, wx: { log: (_level: number, _ptr: number, _len: number) => {}, map_declare: mapDeclare } },
