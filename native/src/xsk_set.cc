@@ -368,9 +368,13 @@ void XskSet::apply(uint32_t n) {
 // each frame into an skb, so every frame is free again once the call returns.
 void XskSet::reinjectPassed() {
   uint32_t n = (uint32_t)passIdx_.size();
-  if (passMsgs_.size() < n) {  // grows once, to the batch capacity
-    passMsgs_.resize(batch_.capacity);
+  if (passMsgs_.size() < n) {  // grows once, to the batch capacity; message k always carries iovec k
+    passMsgs_.assign(batch_.capacity, mmsghdr{});
     passIov_.resize(batch_.capacity);
+    for (uint32_t k = 0; k < batch_.capacity; k++) {
+      passMsgs_[k].msg_hdr.msg_iov = &passIov_[k];
+      passMsgs_[k].msg_hdr.msg_iovlen = 1;
+    }
   }
   uint32_t start = 0;
   while (start < n) {
@@ -381,10 +385,6 @@ void XskSet::reinjectPassed() {
       Port& p = *ports_[batch_.port[i]];
       if (p.prog != first.prog) break;
       passIov_[end] = {umemArea_ + (batch_.outAddr[i] - cfg_.umemOffset), batch_.outLen[i]};
-      mmsghdr& m = passMsgs_[end];
-      std::memset(&m, 0, sizeof m);
-      m.msg_hdr.msg_iov = &passIov_[end];
-      m.msg_hdr.msg_iovlen = 1;
     }
     for (uint32_t k = start; k < end;) {
       int r = first.prog->reinjection().send(&passMsgs_[k], end - k);
