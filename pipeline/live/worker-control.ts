@@ -46,11 +46,11 @@ interface Running { version: number; name: string; module: WebAssembly.Module; m
 /** What a swap does to the maps region, worked out when the request arrives. */
 interface MapsPlan { conflicts: MapShapeSpec[]; release: { desc: number; name: string }[] }
 
-/** A swap under way: the step the next poll() does, and what the steps before it made. */
 /** A swap's steps, one per gap between bursts, in order. */
 const STEPS = ['receive', 'plan', 'prepare', 'rehearse', 'switch', 'finish', 'reply'] as const;
 const SWITCH = STEPS.indexOf('switch');
 
+/** A swap under way: the step the next poll() does, and what the steps before it made. */
 interface SwapInProgress {
   req: SwapRequest;
   /** The step the next poll() does, and the index in STEPS of the last one done. */
