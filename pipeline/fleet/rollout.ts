@@ -153,5 +153,6 @@ async function converge(etcd: Etcd3, rec: RolloutRecord, nodes: string[], want: 
     }
     if (pending.size) await sleep(POLL_MS);
   }
-  return out;
+  // In the order the rollout names the nodes, not the order they were decided in (a node going down can be decided first).
+  return out.sort((a, b) => nodes.indexOf(a.node) - nodes.indexOf(b.node));
 }
