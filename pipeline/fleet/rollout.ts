@@ -37,6 +37,12 @@ export interface NodeOutcome { node: string; result: 'ok' | 'failed' | 'down' | 
 export interface RolloutResult { rollout: RolloutRecord; nodes: NodeOutcome[]; ms: number; stored?: boolean }
 
 const POLL_MS = 50;
+/**
+ * A node missing from the live set is judged down only after this long: a
+ * node whose lease lapsed (an etcd restart) registers again under a new one,
+ * and a rollout started in between must not count it as lost.
+ */
+const DOWN_GRACE_MS = 3000;
 
 /** Stores the module and rolls it out to every live node that runs port/stage. */
 export async function deployToFleet(etcd: Etcd3, module: { name: string; bytes: Uint8Array }, o: RolloutOptions): Promise<RolloutResult> {
@@ -141,14 +147,17 @@ async function converge(etcd: Etcd3, rec: RolloutRecord, nodes: string[], want: 
   const pending = new Set(nodes.filter((n) => want(n) !== null));
   const out: NodeOutcome[] = nodes.filter((n) => want(n) === null).map((node) => ({ node, result: 'ok' as const, why: 'left as it was', ms: 0 }));
   const opStage = operatorStage(rec.tenant, rec.stage);
+  const absentSince = new Map<string, number>();
   while (pending.size) {
     const { alive, actual } = await readNodes(etcd);
     for (const n of [...pending]) {
+      if (alive.has(n)) absentSince.delete(n);
+      else if (!absentSince.has(n)) absentSince.set(n, Date.now());
       const j = judge(actual.get(n) ?? null, rec.id, rec.port, opStage, want(n)!);
       const done = (result: NodeOutcome['result'], why: string | null) => { pending.delete(n); out.push({ node: n, result, why, ms: Date.now() - t0 }); };
       if (j === 'ok') done('ok', null);
       else if (j !== 'pending') done('failed', j.failed);
-      else if (!alive.has(n)) done('down', 'the node went down (its lease expired)');
+      else if (!alive.has(n) && Date.now() - absentSince.get(n)! >= DOWN_GRACE_MS) done('down', 'the node went down (its lease expired)');
       else if (Date.now() - start > timeoutMs) done('timeout', `not running ${want(n)!.name} healthily within ${timeoutMs} ms (--health-timeout)`);
     }
     if (pending.size) await sleep(POLL_MS);
